@@ -1,0 +1,41 @@
+"""Command line: ``python -m minusma COMMAND [options]``.
+
+Each command lives in its own module, which exposes ``main(argv) -> int``;
+this file only routes to it, so ``--help`` of every command comes from the
+module that owns it.
+"""
+from __future__ import annotations
+
+import importlib
+import sys
+
+#: command -> (module, one-line summary)
+COMMANDS = {
+    "datadoc": ("minusma.datadoc", "write data/README.md from data/datasets.yaml (or --check it)"),
+    "build": ("minusma.build", "generate exercises/ from solutions/ (or --check they are in sync)"),
+    "grade": ("minusma.grading.cli", "grade a folder of student submissions into a gradebook"),
+}
+
+
+def _usage() -> str:
+    lines = ["usage: python -m minusma COMMAND [options]", "", "commands:"]
+    lines += [f"  {name:<9} {summary}" for name, (_, summary) in COMMANDS.items()]
+    lines += ["", "python -m minusma COMMAND --help shows a command's options."]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if not args or args[0] in {"-h", "--help", "help"}:
+        print(_usage())
+        return 0
+    command, rest = args[0], args[1:]
+    if command not in COMMANDS:
+        print(f"Unknown command '{command}'.\n\n{_usage()}", file=sys.stderr)
+        return 2
+    module = importlib.import_module(COMMANDS[command][0])
+    return int(module.main(rest) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

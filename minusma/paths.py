@@ -1,0 +1,28 @@
+"""Where things live, relative to the repository.
+
+Every other module asks here, so the course works from any folder a notebook
+is opened in (``notebooks/``, ``exercises/``, ``solutions/``) and no absolute
+machine path is ever written into the repository.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+#: The repository root: the folder that holds ``minusma/`` and ``data/``.
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+DATA_DIR = REPO_ROOT / "data"
+NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
+EXERCISES_DIR = REPO_ROOT / "exercises"
+SOLUTIONS_DIR = REPO_ROOT / "solutions"
+
+
+def work_dir() -> Path:
+    """Folder for a student's own files (answers, hand-ins).
+
+    ``MINUSMA_WORK_DIR`` overrides it, which tests use to stay out of the
+    working copy. By default it is ``my-work/`` in the repository (git-ignored).
+    """
+    override = os.environ.get("MINUSMA_WORK_DIR")
+    return Path(override) if override else REPO_ROOT / "my-work"

@@ -1,0 +1,35 @@
+"""Atomic writes: the target holds the old or the new content, never a mix."""
+import json
+import os
+
+import pytest
+
+from minusma import files
+
+
+def test_write_json_atomic_creates_folders_and_sorts_keys(tmp_path):
+    target = tmp_path / "a" / "b" / "answers.json"
+    files.write_json_atomic(target, {"b": 1, "a": "é"})
+    assert json.loads(target.read_text(encoding="utf-8")) == {"a": "é", "b": 1}
+    assert target.read_text(encoding="utf-8").index('"a"') < target.read_text(encoding="utf-8").index('"b"')
+
+
+def test_no_temporary_file_left_behind(tmp_path):
+    files.write_text_atomic(tmp_path / "x.txt", "one")
+    files.write_text_atomic(tmp_path / "x.txt", "two")
+    assert os.listdir(tmp_path) == ["x.txt"]
+    assert (tmp_path / "x.txt").read_text() == "two"
+
+
+def test_failed_write_keeps_old_content(tmp_path, monkeypatch):
+    target = tmp_path / "x.json"
+    files.write_json_atomic(target, {"kept": True})
+
+    def broken_replace(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(files.os, "replace", broken_replace)
+    with pytest.raises(OSError, match="disk full"):
+        files.write_json_atomic(target, {"kept": False})
+    assert json.loads(target.read_text()) == {"kept": True}
+    assert os.listdir(tmp_path) == ["x.json"]
