@@ -12,6 +12,7 @@ import sys
 #: command -> (module, one-line summary)
 COMMANDS = {
     "datadoc": ("minusma.datadoc", "write data/README.md from data/datasets.yaml (or --check it)"),
+    "execute": ("minusma.execute", "run notebooks in place, storing outputs without widget state (for nbval)"),
     "build": ("minusma.build", "generate exercises/ from solutions/ (or --check they are in sync)"),
     "grade": ("minusma.grading.cli", "grade a folder of student submissions into a gradebook"),
 }

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 
 import matplotlib as mpl
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -35,8 +36,8 @@ PALETTE = (
     "#CC79A7",  # reddish purple
     "#56B4E9",  # sky blue
     "#D55E00",  # vermillion
-    "#F0E442",  # yellow (use on dark marks only)
     "#000000",  # black
+    "#F0E442",  # yellow: last, as thin yellow marks are hard to see on white
 )
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 LINESTYLES = ("-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1)), (0, (1, 1)), (0, (8, 2)))
@@ -154,6 +155,7 @@ def timeline(ax: Axes, dates: Sequence, labels: Sequence[str], groups: Sequence[
     ``groups`` decides the lane and the marker style, so categories are told
     apart by position and shape as well as by colour.
     """
+    dates, labels, groups = list(dates), list(labels), list(groups)
     if not (len(dates) == len(labels) == len(groups)):
         raise ValueError("dates, labels and groups must have the same length")
     order = list(group_order) if group_order is not None else list(dict.fromkeys(groups))
@@ -163,9 +165,18 @@ def timeline(ax: Axes, dates: Sequence, labels: Sequence[str], groups: Sequence[
         style = series(lane)
         ax.plot(xs, [lane] * len(xs), linestyle="none", marker=style["marker"], color=style["color"],
                 markersize=9, markeredgecolor="white", label=g)
-    for i, (d, text, g) in enumerate(zip(dates, labels, groups)):
-        # alternate above/below the lane so neighbouring labels overlap less
-        ax.text(d, lanes[g] + (0.22 if i % 2 == 0 else -0.22), text, fontsize=8, ha="left", va="center")
+    if not dates:
+        return ax
+    numeric = list(mdates.date2num(dates)) if hasattr(dates[0], "year") else [float(d) for d in dates]
+    low, high = min(numeric), max(numeric)
+    seen_in_lane: dict[str, int] = {}
+    for x, text, g in zip(numeric, labels, groups):
+        # alternate above/below within a lane, and put late labels to the left of their
+        # marker, so that neighbouring labels overlap less and none runs off the axes
+        nth = seen_in_lane[g] = seen_in_lane.get(g, -1) + 1
+        late = high > low and (x - low) / (high - low) > 0.7
+        ax.text(x, lanes[g] + (0.22 if nth % 2 == 0 else -0.22), f" {text} ", fontsize=8,
+                ha="right" if late else "left", va="center")
     ax.set_yticks(range(len(order)), order)
     ax.set_ylim(-0.7, len(order) - 0.3)
     ax.grid(axis="y", visible=False)

@@ -96,7 +96,8 @@ def test_timeline_one_lane_per_group_with_distinct_markers():
     assert [t.get_text() for t in ax.get_yticklabels()] == ["politics", "foreign forces"]
     markers = {line.get_marker() for line in ax.lines}
     assert len(markers) == 2
-    assert [t.get_text() for t in ax.texts] == ["coup", "France leaves", "request"]
+    assert [t.get_text().strip() for t in ax.texts] == ["coup", "France leaves", "request"]
+    assert ax.texts[-1].get_ha() == "right"  # late labels sit left of their marker
 
 
 def test_timeline_rejects_mismatched_lengths():

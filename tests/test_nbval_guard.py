@@ -1,0 +1,40 @@
+"""nbval really compares the checked outputs: a tampered number must fail the run."""
+import shutil
+import subprocess
+import sys
+
+import nbformat
+
+from minusma import paths
+
+LESSON = paths.NOTEBOOKS_DIR / "00_start_here.ipynb"
+
+
+def tamper(path, old, new):
+    nb = nbformat.read(path, as_version=4)
+    changed = 0
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "NBVAL_CHECK_OUTPUT" in cell.source:
+            for output in cell.outputs:
+                if output.get("output_type") == "stream" and old in output["text"]:
+                    output["text"] = output["text"].replace(old, new)
+                    changed += 1
+    assert changed == 1, f"expected one checked output containing {old!r}"
+    nbformat.write(nb, path)
+
+
+def test_changed_checked_number_fails_and_untouched_copy_passes(tmp_path):
+    shutil.copy(LESSON, tmp_path / "untouched.ipynb")
+    shutil.copy(LESSON, tmp_path / "tampered.ipynb")
+    tamper(tmp_path / "tampered.ipynb", "15 in favour", "14 in favour")
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-o", "addopts=", "--nbval-lax", "--nbval-current-env",
+         "--color=no", "-p", "no:cacheprovider", "--rootdir", str(tmp_path), str(tmp_path)],
+        capture_output=True, text=True, cwd=tmp_path,
+    )
+    summary = result.stdout.strip().splitlines()[-1]
+    assert result.returncode == 1, result.stdout[-3000:]
+    assert "1 failed" in summary, summary
+    failures = result.stdout.split("short test summary")[-1]
+    assert "FAILED tampered.ipynb::Cell" in failures and "untouched.ipynb::" not in failures
+    assert "Cell outputs differ" in result.stdout and "mismatch 'stdout'" in result.stdout
