@@ -13,8 +13,12 @@ from pathlib import Path
 from typing import Any
 
 
-def write_bytes_atomic(path: Path, payload: bytes) -> None:
-    """Write ``payload`` to ``path`` atomically, creating parent folders."""
+def write_bytes_atomic(path: Path, payload: bytes, mode: int = 0o644) -> None:
+    """Write ``payload`` to ``path`` atomically, creating parent folders.
+
+    ``mode`` sets the file's permissions (``mkstemp`` alone would leave 0600,
+    unreadable to others for files meant to be shared, such as notebooks).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -23,6 +27,7 @@ def write_bytes_atomic(path: Path, payload: bytes) -> None:
             handle.write(payload)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp_name, mode)
         os.replace(tmp_name, path)
     except BaseException:
         try:

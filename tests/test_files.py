@@ -33,3 +33,8 @@ def test_failed_write_keeps_old_content(tmp_path, monkeypatch):
         files.write_json_atomic(target, {"kept": False})
     assert json.loads(target.read_text()) == {"kept": True}
     assert os.listdir(tmp_path) == ["x.json"]
+
+
+def test_written_files_are_readable_by_others(tmp_path):
+    files.write_text_atomic(tmp_path / "nb.ipynb", "{}")
+    assert (tmp_path / "nb.ipynb").stat().st_mode & 0o777 == 0o644
