@@ -207,3 +207,232 @@ def locator_map(ax: Axes, outlines: dict, focus: str = "Mali", lon_range=(-13.0,
 def show() -> None:
     """Display the figures drawn so far (ends a plot cell without a stray repr)."""
     plt.show()
+
+
+# --------------------------------------------------------------------------
+# Helpers first used in notebooks 03 and 04: ceilings, qualified figures,
+# gaps that stay gaps, ranked bars and labelled points on a map
+# --------------------------------------------------------------------------
+
+#: What each value qualifier of the datasets means, as shown in legends.
+QUALIFIER_WORDS = {"~": "approximate", ">": "at least (arrow up)", "<": "at most (arrow down)"}
+
+
+def _is_missing(value) -> bool:
+    """True for None, NaN, NaT and pandas' NA (the empty cells of the datasets)."""
+    import pandas as pd  # late: plots is imported by notebooks that may not need pandas yet
+
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # a list or array is never "one missing value"
+        return False
+
+
+def _qualifier(value) -> str:
+    if _is_missing(value):
+        return ""
+    text = str(value).strip()
+    if text and text not in QUALIFIER_WORDS:
+        raise ValueError(f"unknown qualifier {text!r}; the datasets use ~, > and <")
+    return text
+
+
+def steps(ax: Axes, starts: Sequence, values: Sequence, end, index: int = 0, label: str | None = None) -> list:
+    """A level set by successive decisions: ``values[i]`` holds from ``starts[i]`` to the next start.
+
+    The last value holds until ``end``. A missing value leaves its stretch
+    empty (nothing is carried forward or filled in). A marker sits at each
+    start, so every decision is visible. Returns the lines drawn.
+    """
+    starts, values = list(starts), list(values)
+    if len(starts) != len(values):
+        raise ValueError("starts and values must have the same length")
+    style = series(index)
+    stops = starts[1:] + [end]
+    runs: list[tuple[list, list]] = []
+    xs: list = []
+    ys: list = []
+    for start, stop, value in zip(starts, stops, values):
+        if _is_missing(value):
+            if xs:
+                runs.append((xs, ys))
+            xs, ys = [], []
+            continue
+        xs += [start, stop]
+        ys += [value, value]
+    if xs:
+        runs.append((xs, ys))
+    lines = []
+    for number, (run_x, run_y) in enumerate(runs):
+        (line,) = ax.plot(run_x, run_y, color=style["color"], linestyle=style["linestyle"], marker=style["marker"],
+                          markevery=slice(0, None, 2), label=label if number == 0 else None)
+        lines.append(line)
+    return lines
+
+
+def qualified_points(ax: Axes, xs: Sequence, ys: Sequence, qualifiers: Sequence | None = None, index: int = 0,
+                     label: str | None = None, arrow_length: float = 14) -> dict:
+    """Points that show how sure each figure is: exact filled, ``~`` hollow, ``>`` / ``<`` with an arrow.
+
+    ``qualifiers`` is the ``…_qualifier`` column of a dataset (empty = exact).
+    Points without a value are skipped. Reported figures from different
+    sources are points, never joined by a line. Returns ``{qualifier: line}``.
+    """
+    xs, ys = list(xs), list(ys)
+    quals = [""] * len(xs) if qualifiers is None else [_qualifier(q) for q in qualifiers]
+    if not (len(xs) == len(ys) == len(quals)):
+        raise ValueError("xs, ys and qualifiers must have the same length")
+    style = series(index)
+    groups: dict[str, tuple[list, list]] = {}
+    for x, y, q in zip(xs, ys, quals):
+        if _is_missing(y):
+            continue
+        groups.setdefault(q, ([], []))
+        groups[q][0].append(x)
+        groups[q][1].append(y)
+    drawn = {}
+    for q in ("", "~", ">", "<"):
+        if q not in groups:
+            continue
+        gx, gy = groups[q]
+        words = QUALIFIER_WORDS.get(q)
+        text = None if label is None else (f"{label}, {words}" if words else label)
+        (line,) = ax.plot(gx, gy, linestyle="none", marker=style["marker"], color=style["color"],
+                          markerfacecolor="white" if q == "~" else style["color"], markeredgewidth=1.8,
+                          markersize=7, label=text, zorder=3)
+        drawn[q] = line
+        if q in (">", "<"):
+            offset = arrow_length if q == ">" else -arrow_length
+            for x, y in zip(gx, gy):
+                # the head sits at the text end (``<-``): an arrow leaving the point, up or down
+                ax.annotate("", xy=(x, y), xytext=(0, offset), textcoords="offset points",
+                            arrowprops={"arrowstyle": "<-", "color": style["color"], "lw": 1.6,
+                                        "shrinkA": 0, "shrinkB": 4}, annotation_clip=False)
+    return drawn
+
+
+def shade_missing(ax: Axes, positions: Iterable[float], width: float = 0.8, label: str | None = "no figure found",
+                  text: str | None = "none found") -> list:
+    """Grey, hatched bands at category ``positions``: there is no figure here, and none is made up.
+
+    ``label`` goes in the legend (once); ``text`` is written upright inside
+    each band. Returns the bands.
+    """
+    bands = []
+    for number, x in enumerate(positions):
+        band = ax.axvspan(x - width / 2, x + width / 2, facecolor=MISSING_COLOUR, alpha=0.35, hatch="//",
+                          edgecolor="#888888", linewidth=0, zorder=0, label=label if number == 0 else None)
+        bands.append(band)
+        if text:
+            ax.text(x, 0.5, text, transform=ax.get_xaxis_transform(), rotation=90, ha="center", va="center",
+                    fontsize=8, color="#555555", zorder=1)
+    return bands
+
+
+def category_points(ax: Axes, categories: Sequence[str], at: Sequence[str], values: Sequence,
+                    qualifiers: Sequence | None = None, index: int = 0, label: str | None = None,
+                    missing_label: str | None = "no figure found") -> list[str]:
+    """Figures placed over a fixed list of categories (financial years, say); empty categories stay visible.
+
+    ``at[i]`` names the category of ``values[i]``. Every category gets its
+    place on the axis; those without any value are shaded with
+    :func:`shade_missing`. Returns the categories that have no figure.
+    """
+    categories, at, values = list(categories), [str(a) for a in at], list(values)
+    if len(at) != len(values):
+        raise ValueError("at and values must have the same length")
+    position = {c: i for i, c in enumerate(categories)}
+    unknown = sorted(set(at) - set(position))
+    if unknown:
+        raise ValueError(f"not in categories: {', '.join(unknown)}")
+    qualified_points(ax, [position[a] for a in at], values, qualifiers, index=index, label=label)
+    have = {a for a, v in zip(at, values) if not _is_missing(v)}
+    missing = [c for c in categories if c not in have]
+    shade_missing(ax, [position[c] for c in missing], label=missing_label)
+    ax.set_xticks(range(len(categories)), categories)
+    if len(categories) > 7 or max((len(c) for c in categories), default=0) > 12:
+        # long or many labels: slant them so that neighbours never run together
+        ax.tick_params(axis="x", labelrotation=35)
+        for tick in ax.get_xticklabels():
+            tick.set_ha("right")
+            tick.set_rotation_mode("anchor")
+    ax.set_xlim(-0.6, len(categories) - 0.4)
+    ax.grid(axis="x", visible=False)
+    return missing
+
+
+def hbars(ax: Axes, labels: Sequence[str], values: Sequence, index: int = 0, missing_text: str = "number not found",
+          value_format: str = "{:,.0f}"):
+    """Horizontal bars in the order given, first at the top, each with its value written at its end.
+
+    Sort the table before calling (largest first, for a ranking). A missing
+    value gets no bar but the words ``missing_text``, so a gap stays a gap.
+    """
+    labels, values = [str(v) for v in labels], list(values)
+    if len(labels) != len(values):
+        raise ValueError("labels and values must have the same length")
+    rows = list(range(len(labels)))[::-1]
+    heights = [0 if _is_missing(v) else v for v in values]
+    bars = ax.barh(rows, heights, height=0.7, **bar_style(index))
+    top = max([h for h in heights if h] or [1])
+    for row, value in zip(rows, values):
+        if _is_missing(value):
+            ax.text(top * 0.01, row, missing_text, va="center", ha="left", fontsize=9, style="italic", color="#555555")
+        else:
+            ax.text(value + top * 0.01, row, value_format.format(value), va="center", ha="left", fontsize=9)
+    ax.set_yticks(rows, labels)
+    ax.set_xlim(0, top * 1.12)
+    ax.grid(axis="y", visible=False)
+    return bars
+
+
+_LABEL_SPOTS = (  # (dx, dy) in points, horizontal and vertical alignment
+    ((7, 0), "left", "center"), ((-7, 0), "right", "center"), ((0, 7), "center", "bottom"),
+    ((0, -7), "center", "top"), ((6, 6), "left", "bottom"), ((6, -6), "left", "top"),
+    ((-6, 6), "right", "bottom"), ((-6, -6), "right", "top"),
+)
+
+
+def label_points(ax: Axes, xs: Sequence[float], ys: Sequence[float], labels: Sequence[str], fontsize: float = 9) -> list:
+    """Write a label beside each point, choosing for each the side where it overlaps nothing.
+
+    Tries eight spots around a point (right first) and keeps the first that
+    stays clear of the labels already placed and of every point; if none is
+    clear, the one with the least overlap. Returns the text annotations.
+    """
+    xs, ys, labels = list(xs), list(ys), [str(t) for t in labels]
+    if not (len(xs) == len(ys) == len(labels)):
+        raise ValueError("xs, ys and labels must have the same length")
+    fig = ax.figure
+    fig.canvas.draw()  # settle the layout first, so that pixel positions are final
+    renderer = fig.canvas.get_renderer()
+    points = [ax.transData.transform((x, y)) for x, y in zip(xs, ys)]
+    point_boxes = [(px - 4, py - 4, px + 4, py + 4) for px, py in points]
+    placed: list[tuple[float, float, float, float]] = []
+    texts = []
+
+    def overlap(a, b) -> float:
+        w = min(a[2], b[2]) - max(a[0], b[0])
+        h = min(a[3], b[3]) - max(a[1], b[1])
+        return w * h if w > 0 and h > 0 else 0.0
+
+    for x, y, text in zip(xs, ys, labels):
+        best = None
+        for (dx, dy), ha, va in _LABEL_SPOTS:
+            note = ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va,
+                               fontsize=fontsize, annotation_clip=False)
+            extent = note.get_window_extent(renderer)
+            box = (extent.x0, extent.y0, extent.x1, extent.y1)
+            clash = sum(overlap(box, other) for other in placed + point_boxes)
+            if best is None or clash < best[0]:
+                if best is not None:
+                    best[1].remove()
+                best = (clash, note, box)
+            else:
+                note.remove()
+            if clash == 0:
+                break
+        best[1].set_in_layout(False)
+        placed.append(best[2])
+        texts.append(best[1])
+    return texts
