@@ -139,19 +139,23 @@ MAX_LINE_CHARS = 300
 #: Largest magnitude accepted for a number answer.
 MAX_NUMBER = 1e15
 
-#: Rubric criteria a written question can name. Levels 4 (exemplary) to 1
-#: (beginning), 0 = missing; adapted from the AAC&U VALUE scale (see
-#: teaching-design notes). The grading command owns the full descriptors;
-#: students see these one-line summaries under the text box.
-RUBRIC_CRITERIA = {
-    "data": "Data accuracy and use: figures right, with units, dates and sources; says what they cannot show",
-    "attribution": "Attribution: every contested claim tied to who makes it and when, and what kind of evidence it is",
-    "perspectives": "Perspectives: each key actor's position put in terms it would accept; no false balance",
-    "options": "Options and trade-offs: realistic options compared on costs, risks and feasibility",
-    "recommendation": "Recommendation: specific and actionable (who acts, by when, how many votes)",
-    "uncertainty": "Uncertainty: says how sure you are and what evidence would change your view",
-    "communication": "Communication: clear structure, plain language, within the word range",
-}
+RUBRIC_FILE = Path(__file__).resolve().parent.parent / "instructor" / "rubric.yaml"
+
+
+def _rubric_criteria() -> dict[str, str]:
+    """Criterion id -> the one-line summary students see under a written answer.
+
+    ``instructor/rubric.yaml`` is the one place the criteria are defined (the
+    grading command reads its full descriptors and weights from there too).
+    """
+    import yaml  # imported here: only needed once, at import of this module
+
+    document = yaml.safe_load(RUBRIC_FILE.read_text(encoding="utf-8"))
+    return {cid: f"{c['title']}: {c['summary']}" for cid, c in document["criteria"].items()}
+
+
+#: Rubric criteria a written question can name, with their one-line summaries.
+RUBRIC_CRITERIA = _rubric_criteria()
 
 
 class SpecError(ValueError):

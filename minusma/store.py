@@ -84,10 +84,14 @@ def display_path(path: Path) -> str:
 
 
 def set_aside(path: Path) -> Path:
-    """Rename an unreadable file next to itself, never overwriting anything; return the new path."""
+    """Rename an unreadable file next to itself, never overwriting anything; return the new path.
+
+    The copy keeps the original suffix (``answers.corrupt-<time>.json``,
+    ``sheet.corrupt-<time>.csv``) so it still opens in the program it was made for.
+    """
     stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     for n in range(1000):
-        suffix = f".corrupt-{stamp}" + (f"-{n}" if n else "") + ".json"
+        suffix = f".corrupt-{stamp}" + (f"-{n}" if n else "") + path.suffix
         target = path.with_name(path.stem + suffix)
         if not target.exists():
             # os.rename (not replace): if a file appeared there meanwhile, POSIX

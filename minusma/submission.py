@@ -62,20 +62,40 @@ def schema() -> dict[str, Any]:
     return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 
 
+@lru_cache(maxsize=1)
+def _fast_check():
+    """The schema compiled to Python by fastjsonschema: about ten times faster than jsonschema."""
+    import fastjsonschema  # late import: only hand-in and grading need it
+
+    return fastjsonschema.compile(schema()), fastjsonschema.JsonSchemaException
+
+
+@lru_cache(maxsize=1)
+def _full_validator():
+    import jsonschema  # late import: only hand-in and grading need it
+
+    return jsonschema.Draft202012Validator(schema(), format_checker=jsonschema.FormatChecker())
+
+
 def schema_errors(document: Any) -> list[str]:
     """Every way ``document`` breaks the schema, one readable line each (empty if valid).
 
-    Does not check the checksum: see :func:`verify_checksum`.
+    A valid document (the common case when grading a class) is confirmed by the
+    fast compiled check alone; only a failing one goes through jsonschema, whose
+    messages name every problem. Does not check the checksum: see :func:`verify_checksum`.
     """
-    import jsonschema  # late import: only hand-in and grading need it
-
-    validator = jsonschema.Draft202012Validator(schema(), format_checker=jsonschema.FormatChecker())
-    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
+    check, failure = _fast_check()
+    try:
+        check(document)
+        return []
+    except failure:
+        pass
+    errors = sorted(_full_validator().iter_errors(document), key=lambda e: list(e.absolute_path))
     lines = []
     for error in errors:
         where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
         lines.append(f"{where}: {error.message}")
-    return lines
+    return lines or ["(top level): does not match the submission format"]
 
 
 def build(notebook: str, student: Mapping[str, str], answers: Mapping[str, Any], created_at: str,

@@ -1,0 +1,234 @@
+"""How long grading a class takes, how it grows, and what executing notebooks would cost instead.
+
+    python benchmarks/bench_grading.py                # 100, 1,000 and 10,000 students
+    python benchmarks/bench_grading.py --sizes 100 1000 --nbclient-runs 3
+
+For every exercise notebook in ``exercises/`` (questions and keys from its
+twin in ``solutions/``; a generated demo notebook if there are none yet) it
+generates a class with :mod:`minusma.grading.synthetic` (a third right, a
+third partly right, a third wrong), then times ``grade_folder`` on it: reading,
+checking and scoring every hand-in and writing every output file (CSV files,
+one feedback page per student, the summary and its figure).
+
+Each size is graded in a fresh Python process, so its peak resident memory
+(``resource.getrusage``, the largest of the process and its reading helpers)
+is its own. "grade s" is the command's default (reading spread over the
+cores, ``--jobs``); "1 process s" reads in one process. A pass of the
+1,000-student class under ``tracemalloc`` (one process) gives the peak of
+Python allocations alone.
+
+Beside it: notebook-executing graders (nbgrader, otter) start a kernel and run
+every student's notebook. We execute ``exercises/00_start_here.ipynb`` with
+nbclient a few times (``--nbclient-runs``), take the median, and multiply by
+the number of notebooks. That column is an **extrapolation**, said so in the
+table. Goal: 1,000 students under 10 s on 2 cores, growing linearly.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from minusma import paths, spec  # noqa: E402
+from minusma.grading import grade_folder, synthetic  # noqa: E402
+from minusma.grading.course import load_course  # noqa: E402
+
+GOAL_SECONDS = 10.0
+GOAL_STUDENTS = 1000
+
+
+def course_notebooks(workdir: Path) -> tuple[Path, dict[str, tuple[list, dict]]]:
+    """(solutions folder, {notebook: (specs, keys)}) for every current exercise notebook."""
+    names = sorted(p.stem for p in paths.EXERCISES_DIR.glob("*.ipynb"))
+    notebooks = {}
+    for name in names:
+        solution = paths.SOLUTIONS_DIR / f"{name}.ipynb"
+        if solution.exists():
+            notebooks[name] = (spec.specs_from_notebook(solution), spec.keys_from_notebook(solution))
+    if notebooks:
+        return paths.SOLUTIONS_DIR, notebooks
+    folder = workdir / "demo-solutions"
+    path = synthetic.write_demo_solutions(folder)
+    return folder, {path.stem: (spec.specs_from_notebook(path), spec.keys_from_notebook(path))}
+
+
+def use_fast_schema_check() -> None:
+    """EXPERIMENT (``--fast-schema``): what the proposed change to ``minusma.submission.schema_errors`` would give.
+
+    Checks a hand-in with a validator compiled by fastjsonschema (already
+    installed, pinned in constraints.txt) and falls back to the full
+    jsonschema check only for files that fail, to get every readable message.
+    Patched in this benchmark process only; the course's code is unchanged.
+    """
+    import fastjsonschema
+
+    from minusma import submission
+
+    compiled = fastjsonschema.compile(submission.schema())
+    full_check = submission.schema_errors
+
+    def schema_errors(document):
+        try:
+            compiled(document)
+        except fastjsonschema.JsonSchemaException:
+            return full_check(document)
+        return []
+
+    submission.schema_errors = schema_errors
+
+
+def worker(submissions: Path, solutions: Path, out: Path, trace: bool, jobs: int | None, fast_schema: bool = False) -> None:
+    """Grade once in this process and print a JSON line: seconds, peak RSS, traced peak."""
+    if fast_schema:
+        use_fast_schema_check()
+    load_course(solutions)  # warm the imports (pandas for the Council list, jsonschema) outside the timing
+    if trace:
+        tracemalloc.start()
+    start = time.perf_counter()
+    run = grade_folder(submissions, out, solutions_dir=solutions, jobs=jobs)
+    seconds = time.perf_counter() - start
+    traced = tracemalloc.get_traced_memory()[1] if trace else 0
+    # KiB on Linux; reading helpers (--jobs) are child processes with their own peak
+    rss_kib = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    print(json.dumps({"seconds": seconds, "rss_mib": rss_kib / 1024, "traced_mib": traced / 2 ** 20,
+                      "students": run.n_students, "problems": len(run.grades.problems)}))
+
+
+def grade_in_subprocess(submissions: Path, solutions: Path, out: Path, trace: bool = False, jobs: int | None = None,
+                        fast_schema: bool = False) -> dict:
+    command = [sys.executable, __file__, "--worker", str(submissions), str(solutions), str(out)]
+    if trace:
+        command.append("--trace")
+    if fast_schema:
+        command.append("--fast-schema")
+    if jobs is not None:
+        command += ["--jobs", str(jobs)]
+    result = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT,
+                            env={**os.environ, "MPLBACKEND": "Agg"})
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def nbclient_seconds(runs: int, workdir: Path) -> list[float]:
+    """Wall time of executing exercises/00_start_here.ipynb in a fresh kernel, ``runs`` times."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    path = paths.EXERCISES_DIR / "00_start_here.ipynb"
+    if not path.exists():
+        return []
+    # Keep the run's answers and identity out of the working copy (the store writes there).
+    os.environ["MINUSMA_WORK_DIR"] = str(workdir / "nbclient-work")
+    times = []
+    for _ in range(runs):
+        nb = nbformat.read(path, as_version=4)
+        start = time.perf_counter()
+        NotebookClient(nb, timeout=300, kernel_name="python3",
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
+    parser.add_argument("--repeats", type=int, default=3, help="runs per size up to 1,000 students (median)")
+    parser.add_argument("--nbclient-runs", type=int, default=5)
+    parser.add_argument("--worker", nargs=3, metavar=("SUBMISSIONS", "SOLUTIONS", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--jobs", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--fast-schema", action="store_true",
+                        help="experiment: also time the proposed fast schema check (see use_fast_schema_check)")
+    args = parser.parse_args(argv)
+    if args.worker:
+        worker(*(Path(p) for p in args.worker), trace=args.trace, jobs=args.jobs, fast_schema=args.fast_schema)
+        return 0
+
+    with tempfile.TemporaryDirectory(prefix="minusma-bench-grading-") as tmp:
+        workdir = Path(tmp)
+        solutions, notebooks = course_notebooks(workdir)
+        n_questions = sum(len(specs) for specs, _keys in notebooks.values())
+        source = "solutions/" if solutions == paths.SOLUTIONS_DIR else "a generated demo notebook (solutions/ is empty)"
+        print(f"Notebooks: {', '.join(notebooks)} ({n_questions} questions), from {source}")
+        print(f"CPU cores: {os.cpu_count()}; Python {sys.version.split()[0]}\n")
+
+        nb_times = nbclient_seconds(args.nbclient_runs, workdir)
+        per_notebook = statistics.median(nb_times) if nb_times else None
+        if nb_times:
+            shown = ", ".join(f"{t:.2f}" for t in nb_times)
+            print(f"nbclient, exercises/00_start_here.ipynb, {len(nb_times)} runs: {shown} s "
+                  f"(median {per_notebook:.2f} s per notebook, kernel start included)\n")
+
+        rows = []
+        fast_rows: list[tuple[int, float]] = []
+        for size in args.sizes:
+            subs = workdir / f"class-{size}"
+            files = synthetic.write_class(subs, notebooks, size)
+            repeats = args.repeats if size <= GOAL_STUDENTS else 1
+            # As the command runs it (reading spread over the cores), and in one process for comparison.
+            results = [grade_in_subprocess(subs, solutions, workdir / f"grades-{size}-{i}") for i in range(repeats)]
+            single = [grade_in_subprocess(subs, solutions, workdir / f"grades-{size}-1p-{i}", jobs=1)
+                      for i in range(repeats)]
+            seconds = statistics.median(r["seconds"] for r in results)
+            one_process = statistics.median(r["seconds"] for r in single)
+            if args.fast_schema:
+                fast = [grade_in_subprocess(subs, solutions, workdir / f"grades-{size}-fast-{i}", fast_schema=True)
+                        for i in range(repeats)]
+                fast_rows.append((size, statistics.median(r["seconds"] for r in fast)))
+            rss = max(r["rss_mib"] for r in results + single)
+            rows.append((size, len(files), seconds, rss, one_process, results[0]["students"]))
+        traced = None
+        if GOAL_STUDENTS in args.sizes:
+            traced = grade_in_subprocess(workdir / f"class-{GOAL_STUDENTS}", solutions, workdir / "grades-trace",
+                                         trace=True, jobs=1)["traced_mib"]
+
+    header = (f"{'students':>9} {'files':>7} {'grade s':>9} {'1 process s':>12} {'ms/file':>8} {'peak RSS MiB':>13} "
+              f"{'nbclient s (extrapolated)':>26} {'x faster':>9}")
+    print(header)
+    print("-" * len(header))
+    for size, files, seconds, rss, one_process, _students in rows:
+        if per_notebook:
+            executing = per_notebook * files
+            nb_cell, ratio = f"{executing:>26,.0f}", f"{executing / seconds:>9,.0f}"
+        else:
+            nb_cell, ratio = f"{'n/a':>26}", f"{'n/a':>9}"
+        print(f"{size:>9,} {files:>7,} {seconds:>9.2f} {one_process:>12.2f} {1000 * seconds / max(files, 1):>8.2f} "
+              f"{rss:>13.0f} {nb_cell} {ratio}")
+    print()
+    if len(rows) >= 2:
+        # Fit time = fixed + per_file x files through the smallest and largest runs; a linear grader
+        # puts every other run on that line too.
+        (_s0, f0, t0, *_), (_s1, f1, t1, *_) = rows[0], rows[-1]
+        per_file = (t1 - t0) / (f1 - f0)
+        fixed = t0 - per_file * f0
+        print(f"Growth: time = {fixed:.2f} s fixed (imports, solutions, figure) + {1000 * per_file:.2f} ms per file.")
+        for size, files, seconds, *_ in rows[1:-1]:
+            predicted = fixed + per_file * files
+            print(f"  {size:,} students: {seconds:.2f} s measured vs {predicted:.2f} s on the line "
+                  f"({100 * (seconds - predicted) / predicted:+.0f} %).")
+    for size, files, seconds, *_ in rows:
+        if size == GOAL_STUDENTS:
+            verdict = "met" if seconds < GOAL_SECONDS else "NOT met"
+            print(f"Goal ({GOAL_STUDENTS:,} students under {GOAL_SECONDS:.0f} s): {verdict} ({seconds:.2f} s).")
+    for size, seconds in fast_rows:
+        print(f"EXPERIMENT, proposed fast schema check: {size:,} students graded in {seconds:.2f} s.")
+    if traced is not None:
+        print(f"Peak Python allocations (tracemalloc) grading {GOAL_STUDENTS:,} students: {traced:.1f} MiB.")
+    if per_notebook:
+        print(f"nbclient column = {per_notebook:.2f} s (median of {len(nb_times)} measured runs) x files: "
+              "an extrapolation, one kernel per notebook, run one after another.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

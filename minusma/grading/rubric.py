@@ -1,0 +1,228 @@
+"""The rubric for written answers (``instructor/rubric.yaml``) and how levels become points.
+
+The file lists the levels (4 Exemplary ... 0 Missing), the criteria with a
+descriptor per level and a default weight, and named rubrics (sets of
+criteria with weights) that a written question's key can point to. See the
+comments at the top of the YAML file for the rules in words.
+
+Grading rule (:meth:`Rubric.points`)::
+
+    points = question points x sum(weight x level) / (top level x sum(weights))
+
+rounded like every other question (:func:`minusma.grading.names.round_points`).
+A question is only scored when every criterion that applies has a level.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+from .. import paths
+from ..spec import QuestionSpec
+from .names import round_points
+
+RUBRIC_FORMAT = "minusma-rubric/1"
+DEFAULT_RUBRIC_PATH = paths.REPO_ROOT / "instructor" / "rubric.yaml"
+
+
+class RubricError(ValueError):
+    """The rubric file is missing or inconsistent; the message says where."""
+
+
+@dataclass(frozen=True)
+class Level:
+    level: int
+    name: str
+
+    @property
+    def label(self) -> str:
+        """``"3 · Proficient"``: how a level is shown in menus and feedback."""
+        return f"{self.level} · {self.name}"
+
+
+@dataclass(frozen=True)
+class Criterion:
+    id: str
+    title: str
+    summary: str
+    weight: float
+    descriptors: Mapping[int, str]
+
+
+@dataclass(frozen=True)
+class RubricSet:
+    """A named rubric: which criteria, with what relative weight."""
+
+    id: str
+    title: str
+    weights: Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class Applied:
+    """The criteria that apply to one written question, with weights, and any note about how they were chosen."""
+
+    criteria: tuple[tuple[str, float], ...]
+    rubric_id: str
+    note: str = ""
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(c for c, _ in self.criteria)
+
+
+@dataclass(frozen=True)
+class Rubric:
+    title: str
+    levels: tuple[Level, ...]
+    criteria: Mapping[str, Criterion]
+    sets: Mapping[str, RubricSet]
+    default_set: str
+
+    @property
+    def top(self) -> int:
+        return max(lv.level for lv in self.levels)
+
+    def level(self, value: int) -> Level:
+        for lv in self.levels:
+            if lv.level == value:
+                return lv
+        raise KeyError(value)
+
+    def parse_level(self, text: Any) -> int | None:
+        """A level from what a grader typed: ``3``, ``"3"``, ``"3.0"``, ``"proficient"``, ``"3 · Proficient"``.
+
+        Returns None for an empty cell; raises ValueError for anything else.
+        """
+        if text is None:
+            return None
+        if isinstance(text, bool):
+            raise ValueError(f"{text!r} is not a level")
+        if isinstance(text, (int, float)):
+            number = float(text)
+        else:
+            cleaned = str(text).strip()
+            if not cleaned:
+                return None
+            head = cleaned.split("·")[0].split()[0] if cleaned[0].isdigit() else cleaned
+            try:
+                number = float(head)
+            except ValueError:
+                for lv in self.levels:
+                    if lv.name.lower() == cleaned.lower():
+                        return lv.level
+                raise ValueError(f"{cleaned[:30]!r} is not a level; use "
+                                 + ", ".join(f"{lv.level} ({lv.name})" for lv in self.levels)) from None
+        if not math.isfinite(number) or not number.is_integer() or int(number) not in {lv.level for lv in self.levels}:
+            raise ValueError(f"{text!r} is not a level; use a whole number from "
+                             f"{min(lv.level for lv in self.levels)} to {self.top}")
+        return int(number)
+
+    def applied(self, spec: QuestionSpec, key: Any = None) -> Applied:
+        """Which criteria (and weights) grade this written question.
+
+        The question's own ``criteria`` first (weighted by the rubric its key
+        names if that rubric weighs all of them, else all by each criterion's
+        own weight); else the rubric its key names; else the default rubric. An unknown rubric or criterion name is noted
+        (and skipped) rather than stopping the run.
+        """
+        named = key.get("rubric") if isinstance(key, Mapping) else None
+        note = ""
+        if named and named not in self.sets:
+            note = f"the key names rubric {named!r}, which instructor/rubric.yaml does not define; used {self.default_set!r}"
+            named = None
+        chosen = self.sets[named or self.default_set]
+        if spec.criteria:
+            picked = []
+            for cid in spec.criteria:
+                if cid not in self.criteria:
+                    note = (note + "; " if note else "") + f"criterion {cid!r} is not in instructor/rubric.yaml"
+                    continue
+                picked.append(cid)
+            if picked:
+                # The rubric's weights only when it weighs every criterion the question names;
+                # mixing its relative weights with defaults from elsewhere would skew the result.
+                if all(cid in chosen.weights for cid in picked):
+                    return Applied(tuple((cid, chosen.weights[cid]) for cid in picked), chosen.id, note)
+                return Applied(tuple((cid, self.criteria[cid].weight) for cid in picked), chosen.id, note)
+        return Applied(tuple(chosen.weights.items()), chosen.id, note)
+
+    def points(self, max_points: float, applied: Applied, levels: Mapping[str, int]) -> float | None:
+        """Points for one written answer, or None while any applicable criterion has no level."""
+        if any(levels.get(cid) is None for cid in applied.ids):
+            return None
+        total_weight = sum(w for _, w in applied.criteria)
+        if total_weight <= 0:
+            return 0.0
+        earned = sum(w * levels[cid] for cid, w in applied.criteria)
+        return round_points(float(max_points) * earned / (self.top * total_weight))
+
+
+def _require(condition: bool, where: str, message: str) -> None:
+    if not condition:
+        raise RubricError(f"{where}: {message}")
+
+
+def parse_rubric(document: Any, where: str = "rubric") -> Rubric:
+    """Check and build a :class:`Rubric` from the parsed YAML."""
+    _require(isinstance(document, dict), where, "expected a mapping at the top")
+    _require(document.get("format") == RUBRIC_FORMAT, where, f"format must be {RUBRIC_FORMAT}")
+    raw_levels = document.get("levels")
+    _require(isinstance(raw_levels, list) and len(raw_levels) >= 2, where, "levels: give at least two levels")
+    levels = []
+    for item in raw_levels:
+        _require(isinstance(item, dict) and isinstance(item.get("level"), int) and isinstance(item.get("name"), str),
+                 where, "each level needs a whole-number 'level' and a 'name'")
+        levels.append(Level(item["level"], item["name"].strip()))
+    numbers = [lv.level for lv in levels]
+    _require(len(set(numbers)) == len(numbers) and min(numbers) == 0, where, "levels must be distinct and start at 0")
+    criteria: dict[str, Criterion] = {}
+    raw_criteria = document.get("criteria")
+    _require(isinstance(raw_criteria, dict) and raw_criteria, where, "criteria: give at least one criterion")
+    for cid, body in raw_criteria.items():
+        here = f"{where}, criterion {cid}"
+        _require(isinstance(body, dict), here, "expected title, summary, weight and descriptors")
+        for name in ("title", "summary"):
+            _require(isinstance(body.get(name), str) and body[name].strip(), here, f"'{name}' must be a text")
+        weight = body.get("weight")
+        _require(isinstance(weight, (int, float)) and not isinstance(weight, bool) and weight > 0, here,
+                 "'weight' must be a number above 0")
+        descriptors = body.get("descriptors")
+        _require(isinstance(descriptors, dict) and set(descriptors) == set(numbers), here,
+                 f"'descriptors' must describe every level ({', '.join(map(str, sorted(numbers)))})")
+        _require(all(isinstance(v, str) and v.strip() for v in descriptors.values()), here, "descriptors must be texts")
+        criteria[cid] = Criterion(cid, body["title"].strip(), body["summary"].strip(), float(weight),
+                                  {int(k): v.strip() for k, v in descriptors.items()})
+    sets: dict[str, RubricSet] = {}
+    raw_sets = document.get("rubrics")
+    _require(isinstance(raw_sets, dict) and raw_sets, where, "rubrics: give at least one named rubric")
+    for rid, body in raw_sets.items():
+        here = f"{where}, rubric {rid}"
+        _require(isinstance(body, dict) and isinstance(body.get("criteria"), dict) and body["criteria"], here,
+                 "expected 'criteria': {criterion: weight}")
+        for cid, weight in body["criteria"].items():
+            _require(cid in criteria, here, f"unknown criterion {cid!r}")
+            _require(isinstance(weight, (int, float)) and not isinstance(weight, bool) and weight > 0, here,
+                     f"the weight of {cid} must be a number above 0")
+        sets[rid] = RubricSet(rid, str(body.get("title", rid)).strip(),
+                              {cid: float(w) for cid, w in body["criteria"].items()})
+    default = document.get("default_rubric")
+    _require(default in sets, where, "default_rubric must name one of the rubrics")
+    return Rubric(title=str(document.get("title", "Rubric")), levels=tuple(sorted(levels, key=lambda lv: -lv.level)),
+                  criteria=criteria, sets=sets, default_set=default)
+
+
+def load_rubric(path: Path | None = None) -> Rubric:
+    """Read and check the rubric file (``instructor/rubric.yaml`` by default)."""
+    path = Path(path) if path is not None else DEFAULT_RUBRIC_PATH
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RubricError(f"the rubric file {path.name} was not found") from None
+    except yaml.YAMLError as exc:
+        raise RubricError(f"{path.name} is not valid YAML: {exc}") from None
+    return parse_rubric(document, path.name)
