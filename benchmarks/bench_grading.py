@@ -63,35 +63,8 @@ def course_notebooks(workdir: Path) -> tuple[Path, dict[str, tuple[list, dict]]]
     return folder, {path.stem: (spec.specs_from_notebook(path), spec.keys_from_notebook(path))}
 
 
-def use_fast_schema_check() -> None:
-    """EXPERIMENT (``--fast-schema``): what the proposed change to ``minusma.submission.schema_errors`` would give.
-
-    Checks a hand-in with a validator compiled by fastjsonschema (already
-    installed, pinned in constraints.txt) and falls back to the full
-    jsonschema check only for files that fail, to get every readable message.
-    Patched in this benchmark process only; the course's code is unchanged.
-    """
-    import fastjsonschema
-
-    from minusma import submission
-
-    compiled = fastjsonschema.compile(submission.schema())
-    full_check = submission.schema_errors
-
-    def schema_errors(document):
-        try:
-            compiled(document)
-        except fastjsonschema.JsonSchemaException:
-            return full_check(document)
-        return []
-
-    submission.schema_errors = schema_errors
-
-
-def worker(submissions: Path, solutions: Path, out: Path, trace: bool, jobs: int | None, fast_schema: bool = False) -> None:
+def worker(submissions: Path, solutions: Path, out: Path, trace: bool, jobs: int | None) -> None:
     """Grade once in this process and print a JSON line: seconds, peak RSS, traced peak."""
-    if fast_schema:
-        use_fast_schema_check()
     load_course(solutions)  # warm the imports (pandas for the Council list, jsonschema) outside the timing
     if trace:
         tracemalloc.start()
@@ -105,13 +78,10 @@ def worker(submissions: Path, solutions: Path, out: Path, trace: bool, jobs: int
                       "students": run.n_students, "problems": len(run.grades.problems)}))
 
 
-def grade_in_subprocess(submissions: Path, solutions: Path, out: Path, trace: bool = False, jobs: int | None = None,
-                        fast_schema: bool = False) -> dict:
+def grade_in_subprocess(submissions: Path, solutions: Path, out: Path, trace: bool = False, jobs: int | None = None) -> dict:
     command = [sys.executable, __file__, "--worker", str(submissions), str(solutions), str(out)]
     if trace:
         command.append("--trace")
-    if fast_schema:
-        command.append("--fast-schema")
     if jobs is not None:
         command += ["--jobs", str(jobs)]
     result = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT,
@@ -147,11 +117,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--worker", nargs=3, metavar=("SUBMISSIONS", "SOLUTIONS", "OUT"), help=argparse.SUPPRESS)
     parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--jobs", type=int, default=None, help=argparse.SUPPRESS)
-    parser.add_argument("--fast-schema", action="store_true",
-                        help="experiment: also time the proposed fast schema check (see use_fast_schema_check)")
     args = parser.parse_args(argv)
     if args.worker:
-        worker(*(Path(p) for p in args.worker), trace=args.trace, jobs=args.jobs, fast_schema=args.fast_schema)
+        worker(*(Path(p) for p in args.worker), trace=args.trace, jobs=args.jobs)
         return 0
 
     with tempfile.TemporaryDirectory(prefix="minusma-bench-grading-") as tmp:
@@ -170,7 +138,6 @@ def main(argv: list[str] | None = None) -> int:
                   f"(median {per_notebook:.2f} s per notebook, kernel start included)\n")
 
         rows = []
-        fast_rows: list[tuple[int, float]] = []
         for size in args.sizes:
             subs = workdir / f"class-{size}"
             files = synthetic.write_class(subs, notebooks, size)
@@ -181,10 +148,6 @@ def main(argv: list[str] | None = None) -> int:
                       for i in range(repeats)]
             seconds = statistics.median(r["seconds"] for r in results)
             one_process = statistics.median(r["seconds"] for r in single)
-            if args.fast_schema:
-                fast = [grade_in_subprocess(subs, solutions, workdir / f"grades-{size}-fast-{i}", fast_schema=True)
-                        for i in range(repeats)]
-                fast_rows.append((size, statistics.median(r["seconds"] for r in fast)))
             rss = max(r["rss_mib"] for r in results + single)
             rows.append((size, len(files), seconds, rss, one_process, results[0]["students"]))
         traced = None
@@ -220,8 +183,6 @@ def main(argv: list[str] | None = None) -> int:
         if size == GOAL_STUDENTS:
             verdict = "met" if seconds < GOAL_SECONDS else "NOT met"
             print(f"Goal ({GOAL_STUDENTS:,} students under {GOAL_SECONDS:.0f} s): {verdict} ({seconds:.2f} s).")
-    for size, seconds in fast_rows:
-        print(f"EXPERIMENT, proposed fast schema check: {size:,} students graded in {seconds:.2f} s.")
     if traced is not None:
         print(f"Peak Python allocations (tracemalloc) grading {GOAL_STUDENTS:,} students: {traced:.1f} MiB.")
     if per_notebook:

@@ -193,9 +193,12 @@ def locator_map(ax: Axes, outlines: dict, focus: str = "Mali", lon_range=(-13.0,
         is_focus = country.lower() == focus.lower()
         for lons, lats in rings:
             if is_focus:
-                ax.fill(lons, lats, color="#F2F2F2", zorder=0)
-            ax.plot(lons, lats, color="#333333" if is_focus else "#999999",
-                    linewidth=1.4 if is_focus else 0.8, marker="none", linestyle="-", zorder=1)
+                # the fill sits above neighbours' lines: coarse outlines of two countries never
+                # quite match, and a neighbour's border drawn across Mali reads as a double line
+                ax.fill(lons, lats, facecolor="#F2F2F2", edgecolor="none", zorder=1)
+                ax.plot(lons, lats, color="#333333", linewidth=1.4, marker="none", linestyle="-", zorder=2)
+            else:
+                ax.plot(lons, lats, color="#AAAAAA", linewidth=0.7, marker="none", linestyle="-", zorder=0.5)
     ax.set_xlim(*lon_range)
     ax.set_ylim(*lat_range)
     ax.set_aspect(1.0 / 0.97)  # 1° of longitude is ~0.97 of 1° of latitude at 15° N

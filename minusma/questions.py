@@ -532,7 +532,7 @@ class Vote(Question):
             label = member + (" (permanent)" if member in self._permanent else "")
             toggle = widgets.ToggleButtons(options=list(_spec.VOTE_CHOICES), value=None, description=label,
                                            tooltips=[f"{member}: yes", f"{member}: no", f"{member}: abstain"],
-                                           style={"description_width": "16em", "button_width": "6em"})
+                                           style={"description_width": "19em", "button_width": "7em"})
             toggle.observe(self._changed, names="value")
             self._buttons_by_member[member] = toggle
             rows.append(toggle)
@@ -540,7 +540,15 @@ class Vote(Question):
         self._outcome.add_class("minusma-outcome")
         rule = (f"<i>Rule (UN Charter, Art. 27(3)): adopted with at least {_spec.VOTES_NEEDED} yes votes "
                 "and no permanent member voting no. An abstention is not a veto.</i>")
-        return [widgets.HTML(rule), *rows, self._outcome]
+        # the chosen vote must stand out by more than a shade of grey: colour, weight and a tick
+        style = widgets.HTML(
+            "<style>.minusma-vote .widget-toggle-buttons{display:flex;flex-flow:row nowrap;align-items:center}"
+            ".minusma-vote .widget-toggle-buttons>.widget-label{flex:0 0 19em;width:19em}"
+            ".minusma-vote .widget-toggle-button.mod-active"
+            "{background:#0072B2;color:#fff;font-weight:bold}"
+            ".minusma-vote .widget-toggle-button.mod-active::before{content:'\\2713  '}</style>")
+        self.add_class("minusma-vote")
+        return [style, widgets.HTML(rule), *rows, self._outcome]
 
     def _read(self):
         votes = {m: t.value for m, t in self._buttons_by_member.items() if t.value is not None}

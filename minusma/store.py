@@ -127,21 +127,34 @@ def _problem(document: Any, notebook: str) -> str | None:
     return None
 
 
-def _read(path: Path, notebook: str) -> tuple[dict | None, str | None]:
-    """(document, problem): the document if readable, else the reason it is not."""
+def read_document(path: Path, problem_of) -> tuple[dict | None, str | None]:
+    """(document, problem) for a JSON file kept by a no-loss store.
+
+    ``(None, None)`` if the file does not exist yet; ``(None, reason)`` if it is
+    empty, unreadable, or ``problem_of(document)`` names what is wrong with it;
+    else ``(document, None)``. Shared by the answers store and the instructor's
+    hand-scores file, which follow the same rules.
+    """
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
         return None, None
+    if not raw.strip():
+        return None, "it is empty"
     try:
         document = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return None, "it is not readable (perhaps cut short or edited by hand)" if raw.strip() else "it is empty"
-    problem = _problem(document, notebook)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None, "it is not readable (perhaps cut short or edited by hand)"
+    problem = problem_of(document)
     return (None, problem) if problem else (document, None)
 
 
-def _file_state(path: Path) -> tuple[int, int, int] | None:
+def _read(path: Path, notebook: str) -> tuple[dict | None, str | None]:
+    return read_document(path, lambda document: _problem(document, notebook))
+
+
+def file_state(path: Path) -> tuple[int, int, int] | None:
+    """Identity, size and change time of ``path``: tells a store whether another process wrote it."""
     try:
         st = path.stat()
     except FileNotFoundError:
@@ -185,7 +198,7 @@ class AnswerStore:
             document = None
         if document is not None:
             self._document = document
-        self._state = _file_state(self.path)
+        self._state = file_state(self.path)
 
     @property
     def answers(self) -> dict[str, dict[str, Any]]:
@@ -227,12 +240,12 @@ class AnswerStore:
         self._document["created_at"] = min(self._document["created_at"], document["created_at"])
 
     def _write(self) -> None:
-        if _file_state(self.path) != self._state:
+        if file_state(self.path) != self._state:
             self._merge_from_disk()
         self._document["updated_at"] = now_iso()
         self._document["module_version"] = __version__
         write_json_atomic(self.path, self._document)
-        self._state = _file_state(self.path)
+        self._state = file_state(self.path)
 
     def save(self, qid: str, qtype: str, value: Any, **extra: Any) -> dict[str, Any]:
         """Save one answer now; return its entry.

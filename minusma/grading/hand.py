@@ -34,7 +34,7 @@ from typing import Any, Iterable, Mapping
 from .. import spec as _spec
 from ..files import write_json_atomic
 from ..spec import ISO_PATTERN, now_iso
-from ..store import display_path, set_aside
+from ..store import display_path, file_state, read_document, set_aside
 from .names import csv_text, fmt_points, shorten
 from .problems import IGNORED, Problem
 from .rubric import Rubric, load_rubric
@@ -235,26 +235,7 @@ def _scores_problem(document: Any) -> str | None:
 
 
 def _read_scores_document(path: Path) -> tuple[dict | None, str | None]:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return None, None
-    if not raw.strip():
-        return None, "it is empty"
-    try:
-        document = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        return None, "it is not readable (perhaps cut short or edited by hand)"
-    problem = _scores_problem(document)
-    return (None, problem) if problem else (document, None)
-
-
-def _file_state(path: Path) -> tuple[int, int, int] | None:
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        return None
-    return (st.st_ino, st.st_size, st.st_mtime_ns)
+    return read_document(path, _scores_problem)
 
 
 class ScoresFile:
@@ -274,7 +255,7 @@ class ScoresFile:
                            f"it was kept as {aside.name} in the same folder, and a new scores file is started.")
         elif document is not None:
             self._document = document
-        self._state = _file_state(self.path)
+        self._state = file_state(self.path)
 
     def entry(self, pseudonym: str, qid: str) -> dict[str, Any] | None:
         entry = self._document["scores"].get(pseudonym, {}).get(qid)
@@ -330,11 +311,11 @@ class ScoresFile:
         entry["scored_at"] = now_iso()
         per_question[item.question] = entry
         try:
-            if _file_state(self.path) != self._state:
+            if file_state(self.path) != self._state:
                 self._merge_from_disk()
                 self._document["scores"].setdefault(item.pseudonym, {})[item.question] = entry
             write_json_atomic(self.path, self._document)
-            self._state = _file_state(self.path)
+            self._state = file_state(self.path)
         except BaseException:
             if previous is None:
                 per_question.pop(item.question, None)
