@@ -198,6 +198,11 @@ def plan(solutions_dir: Path | None = None, exercises_dir: Path | None = None) -
     return {exercises_dir / s.name: build_notebook(s) for s in sorted(solutions_dir.glob("[0-9][0-9]_*.ipynb"))}
 
 
+def orphans(wanted: dict[Path, str], exercises_dir: Path) -> list[Path]:
+    """Exercise notebooks the build would not write: they have no master in solutions/ (never deleted)."""
+    return [p for p in sorted(exercises_dir.glob("*.ipynb")) if p not in wanted]
+
+
 def out_of_date(solutions_dir: Path | None = None, exercises_dir: Path | None = None) -> list[str]:
     """Problems that make ``exercises/`` differ from what the build would write (empty if in step)."""
     exercises_dir = exercises_dir or paths.EXERCISES_DIR
@@ -208,9 +213,8 @@ def out_of_date(solutions_dir: Path | None = None, exercises_dir: Path | None = 
             problems.append(f"exercises/{target.name} is missing")
         elif target.read_text(encoding="utf-8") != text:
             problems.append(f"exercises/{target.name} is out of date")
-    for extra in sorted(exercises_dir.glob("*.ipynb")):
-        if extra not in wanted:
-            problems.append(f"exercises/{extra.name} has no master in solutions/")
+    for extra in orphans(wanted, exercises_dir):
+        problems.append(f"exercises/{extra.name} has no master in solutions/")
     return problems
 
 
@@ -232,15 +236,14 @@ def main(argv: list[str] | None = None) -> int:
             print("exercises/ is in step with solutions/.")
             return 0
         written = 0
-        for target, text in plan().items():
+        wanted = plan()
+        for target, text in wanted.items():
             if not target.exists() or target.read_text(encoding="utf-8") != text:
                 write_text_atomic(target, text)
                 written += 1
                 print(f"wrote exercises/{target.name}")
-        extras = [p.name for p in sorted(paths.EXERCISES_DIR.glob("*.ipynb"))
-                  if not (paths.SOLUTIONS_DIR / p.name).exists()]
-        for extra in extras:
-            print(f"warning: exercises/{extra} has no master in solutions/ (not deleted)", file=sys.stderr)
+        for extra in orphans(wanted, paths.EXERCISES_DIR):
+            print(f"warning: exercises/{extra.name} has no master in solutions/ (not deleted)", file=sys.stderr)
         print(f"{written} exercise notebook(s) written; the others were already in step.")
         return 0
     except (BuildError, spec.SpecError) as exc:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import ipywidgets as widgets
 
-from . import __version__
+from . import __version__, paths
 from . import store as _store
 from . import submission
 from .files import write_json_atomic
@@ -45,6 +45,7 @@ def hand_in(notebook: str) -> Path:
     if student is None:
         raise HandInError("First save your name and student id (in 00_start_here, the 'Who are you?' box).")
     answers_store = _store.get_store(notebook)
+    answers_store.refresh()  # answers saved by another kernel on the same notebook count too
     answers = answers_store.answers
     if not answers:
         raise HandInError("There is nothing to hand in yet: answer at least one question.")
@@ -81,7 +82,7 @@ class HandInButton(widgets.VBox):
         except (HandInError, OSError) as exc:
             self._status.value = f'<span style="color:#a40000">⚠ {html.escape(str(exc))}</span>'
             return None
-        shown = html.escape(_store.display_path(self.path))
+        shown = html.escape(paths.display_path(self.path))
         self._status.value = (f'<span style="color:#1a6b2f">✔ Handed in. Upload this file to the course site:</span>'
                               f"<br><code>{shown}</code><br><small>Hand in again after changing answers: "
                               "the file is replaced.</small>")

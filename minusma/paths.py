@@ -16,6 +16,8 @@ DATA_DIR = REPO_ROOT / "data"
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 EXERCISES_DIR = REPO_ROOT / "exercises"
 SOLUTIONS_DIR = REPO_ROOT / "solutions"
+#: The rubric for written answers: criteria shown to students (spec) and used by the grader.
+RUBRIC_FILE = REPO_ROOT / "instructor" / "rubric.yaml"
 
 
 def work_dir() -> Path:
@@ -26,3 +28,11 @@ def work_dir() -> Path:
     """
     override = os.environ.get("MINUSMA_WORK_DIR")
     return Path(override) if override else REPO_ROOT / "my-work"
+
+
+def display_path(path: Path) -> str:
+    """A path as a person can find it: relative to the repository when inside it, never expanded otherwise."""
+    try:
+        return Path(path).resolve().relative_to(REPO_ROOT).as_posix()
+    except ValueError:
+        return str(path)

@@ -473,11 +473,12 @@ class Forecast(Question):
                                     f'{self._slider.value} %. It will be scored against what happens.</div>')
 
     def _save_current(self) -> bool:
+        self.store.refresh()  # locked in another kernel (the notebook open twice)? then locked here too
         if self.locked:
             saved = self.store.value(self.spec.id)
             shown = self._read()
-            if (shown["probability"], shown["reason"]) == (saved["probability"], saved["reason"]):
-                return True  # nothing changed: the locked forecast stands
+            if (shown["probability"], shown["reason"]) == (saved["probability"], saved["reason"]) and self._slider.disabled:
+                return True  # nothing changed: the locked forecast stands, shown as locked
             # Show the locked forecast again, whatever was changed on screen.
             self._restoring = True
             try:
@@ -495,7 +496,13 @@ class Forecast(Question):
 
     def lock(self) -> bool:
         """Lock the forecast as shown (needs a reason); True if it is now locked."""
+        self.store.refresh()
         if self.locked:
+            self._restoring = True
+            try:
+                self._show(self.store.value(self.spec.id))  # the lock that stands, perhaps from another kernel
+            finally:
+                self._restoring = False
             return True
         draft = self._read()
         if not draft["reason"].strip():

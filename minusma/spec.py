@@ -69,6 +69,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from . import keys as _keys
+from . import paths
 
 # --------------------------------------------------------------------------
 # Constants
@@ -139,10 +140,17 @@ MAX_LINE_CHARS = 300
 #: Largest magnitude accepted for a number answer.
 MAX_NUMBER = 1e15
 
-RUBRIC_FILE = Path(__file__).resolve().parent.parent / "instructor" / "rubric.yaml"
+RUBRIC_FILE = paths.RUBRIC_FILE
 
 
-def _rubric_criteria() -> dict[str, str]:
+class RubricFileError(RuntimeError):
+    """``instructor/rubric.yaml`` is missing or damaged; the message says how to repair it."""
+
+    def _render_traceback_(self):  # IPython hook: one clear line in a notebook, no stack
+        return [f"RubricFileError: {self}"]
+
+
+def _rubric_criteria(path: Path = RUBRIC_FILE) -> dict[str, str]:
     """Criterion id -> the one-line summary students see under a written answer.
 
     ``instructor/rubric.yaml`` is the one place the criteria are defined (the
@@ -150,8 +158,14 @@ def _rubric_criteria() -> dict[str, str]:
     """
     import yaml  # imported here: only needed once, at import of this module
 
-    document = yaml.safe_load(RUBRIC_FILE.read_text(encoding="utf-8"))
-    return {cid: f"{c['title']}: {c['summary']}" for cid, c in document["criteria"].items()}
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return {str(cid): f"{c['title']}: {c['summary']}" for cid, c in document["criteria"].items()}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, KeyError, TypeError, AttributeError) as exc:
+        raise RubricFileError(
+            f"instructor/rubric.yaml could not be read ({type(exc).__name__}): every criterion needs a "
+            "title and a summary under 'criteria:'. Restore the file with 'git checkout instructor/rubric.yaml'."
+        ) from None
 
 
 #: Rubric criteria a written question can name, with their one-line summaries.
@@ -622,9 +636,12 @@ def _closeness(answer: float, value: float) -> str:
     for limit in (0.10, 0.25, 0.50):
         if ratio <= limit:
             return f"within {limit:.0%}".replace("%", " %")
-    if answer != 0 and (answer / value) > 0:
-        return "more than double" if abs(answer) > abs(value) else "less than half of it"
-    return "far off (check the sign)"
+    if answer * value < 0:
+        return "far off (check the sign)"
+    if abs(answer) < abs(value):
+        return "less than half of it"  # below by more than 50 %
+    # above by more than 50 %: only past 100 % is it "more than double"
+    return "more than double" if ratio > 1 else "more than 50 % off (up to double)"
 
 
 def _points(points: float, fraction: float) -> float:

@@ -9,7 +9,8 @@ One JSON file per notebook, ``<work>/answers/<notebook>.json``, where
      "answers": {"00.capital": {"type": "single_choice", "value": "Bamako",
                                 "saved_at": "...Z", "checks": 2}}}
 
-Why it is safe:
+Why it is safe (the rules are :class:`minusma.files.KeptDocument`'s, shared
+with the instructor's hand-scores file):
 
 * every save rewrites the whole file through :func:`minusma.files.write_json_atomic`
   (temporary file, fsync, atomic replace): a crash or a killed kernel leaves
@@ -18,24 +19,25 @@ Why it is safe:
 * a file that cannot be read, or that belongs to another notebook or program,
   is **renamed aside** (``<name>.corrupt-<UTC time>.json``), never overwritten,
   and :attr:`AnswerStore.notice` explains what happened in plain words;
-* if another kernel changed the file since we last wrote it (the same notebook
-  open twice), it is re-read and merged before writing, so neither loses answers;
-* a locked forecast can never be changed.
+* if another kernel changed the file since we last read or wrote it (the same
+  notebook open twice), it is re-read and merged before any change and before a
+  hand-in (:meth:`AnswerStore.refresh`), so neither loses answers;
+* a locked forecast can never be changed, not even from another kernel that
+  still shows it unlocked: in a merge, a lock always wins.
 
 The student's identity lives in ``<work>/student.json`` (:func:`load_identity`,
 :func:`save_identity`).
 """
 from __future__ import annotations
 
-import datetime as _dt
 import json
-import os
 import re
 from pathlib import Path
 from typing import Any, Mapping
 
 from . import __version__, paths
-from .files import write_json_atomic
+from .files import KeptDocument, set_aside, write_json_atomic
+from .paths import display_path
 from .spec import ISO_PATTERN, QUESTION_TYPES, AnswerError, ID_PATTERN, now_iso
 from .submission import ANSWERS_FORMAT
 
@@ -75,33 +77,6 @@ def answers_path(notebook: str) -> Path:
     return base_dir() / "answers" / f"{notebook}.json"
 
 
-def display_path(path: Path) -> str:
-    """A path as a student can find it: relative to the repository when inside it."""
-    try:
-        return Path(path).resolve().relative_to(paths.REPO_ROOT).as_posix()
-    except ValueError:
-        return str(path)
-
-
-def set_aside(path: Path) -> Path:
-    """Rename an unreadable file next to itself, never overwriting anything; return the new path.
-
-    The copy keeps the original suffix (``answers.corrupt-<time>.json``,
-    ``sheet.corrupt-<time>.csv``) so it still opens in the program it was made for.
-    """
-    stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    for n in range(1000):
-        suffix = f".corrupt-{stamp}" + (f"-{n}" if n else "") + path.suffix
-        target = path.with_name(path.stem + suffix)
-        if not target.exists():
-            # os.rename (not replace): if a file appeared there meanwhile, POSIX
-            # would overwrite it; the exists() check above makes that a race of
-            # microseconds between two kernels of the same student.
-            os.rename(path, target)
-            return target
-    raise OSError(f"too many set-aside copies of {path.name}")  # pragma: no cover
-
-
 def _problem(document: Any, notebook: str) -> str | None:
     """Why ``document`` is not an answers file for ``notebook`` (None if it is one)."""
     if not isinstance(document, dict):
@@ -127,43 +102,8 @@ def _problem(document: Any, notebook: str) -> str | None:
     return None
 
 
-def read_document(path: Path, problem_of) -> tuple[dict | None, str | None]:
-    """(document, problem) for a JSON file kept by a no-loss store.
-
-    ``(None, None)`` if the file does not exist yet; ``(None, reason)`` if it is
-    empty, unreadable, or ``problem_of(document)`` names what is wrong with it;
-    else ``(document, None)``. Shared by the answers store and the instructor's
-    hand-scores file, which follow the same rules.
-    """
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return None, None
-    if not raw.strip():
-        return None, "it is empty"
-    try:
-        document = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        return None, "it is not readable (perhaps cut short or edited by hand)"
-    problem = problem_of(document)
-    return (None, problem) if problem else (document, None)
-
-
-def _read(path: Path, notebook: str) -> tuple[dict | None, str | None]:
-    return read_document(path, lambda document: _problem(document, notebook))
-
-
-def file_state(path: Path) -> tuple[int, int, int] | None:
-    """Identity, size and change time of ``path``: tells a store whether another process wrote it."""
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        return None
-    return (st.st_ino, st.st_size, st.st_mtime_ns)
-
-
-class AnswerStore:
-    """The answers of one notebook, kept in memory and on disk in step.
+class AnswerStore(KeptDocument):
+    """The answers of one notebook, kept in memory and on disk in step (see :class:`~minusma.files.KeptDocument`).
 
     Get one with :func:`get_store` so that every widget of a notebook shares it.
     """
@@ -172,33 +112,34 @@ class AnswerStore:
         if not NOTEBOOK_PATTERN.match(notebook):
             raise ValueError(f"notebook name {notebook!r} must look like '00_start_here'")
         self.notebook = notebook
-        self.path = Path(path) if path is not None else answers_path(notebook)
-        #: A message for the student if the old file had to be set aside (else None).
-        self.notice: str | None = None
-        self._document = self._empty()
-        self._state: tuple[int, int, int] | None = None
-        self._load()
+        stamp = now_iso()
+        empty = {"format": ANSWERS_FORMAT, "notebook": notebook, "module_version": __version__,
+                 "created_at": stamp, "updated_at": stamp, "answers": {}}
+        super().__init__(Path(path) if path is not None else answers_path(notebook), empty)
+
+    # -- the no-loss rules, for an answers file ---------------------------------
+
+    def _problem(self, document: Any) -> str | None:
+        return _problem(document, self.notebook)
+
+    def _notice(self, problem: str, aside_name: str) -> str:
+        return (f"Your answers file {display_path(self.path)} could not be used: {problem}. "
+                f"Nothing was deleted: it was kept as {aside_name} in the same folder, and your answers "
+                "are saved in a new file. If answers are missing, show that file to your instructor.")
+
+    def _merge(self, theirs: dict[str, Any]) -> None:
+        """Another kernel's answers that win over ours (:func:`_wins`) replace ours."""
+        mine = self._document["answers"]
+        for qid, entry in theirs["answers"].items():
+            if qid not in mine or _wins(entry, mine[qid]):
+                mine[qid] = entry
+        self._document["created_at"] = min(self._document["created_at"], theirs["created_at"])
+
+    def _before_write(self) -> None:
+        self._document["updated_at"] = now_iso()
+        self._document["module_version"] = __version__
 
     # -- reading --------------------------------------------------------------
-
-    def _empty(self) -> dict[str, Any]:
-        stamp = now_iso()
-        return {"format": ANSWERS_FORMAT, "notebook": self.notebook, "module_version": __version__,
-                "created_at": stamp, "updated_at": stamp, "answers": {}}
-
-    def _load(self) -> None:
-        document, problem = _read(self.path, self.notebook)
-        if problem:
-            aside = set_aside(self.path)
-            self.notice = (
-                f"Your answers file {display_path(self.path)} could not be used: {problem}. "
-                f"Nothing was deleted: it was kept as {aside.name} in the same folder, and a new "
-                "answers file is started. If answers are missing, show that file to your instructor."
-            )
-            document = None
-        if document is not None:
-            self._document = document
-        self._state = file_state(self.path)
 
     @property
     def answers(self) -> dict[str, dict[str, Any]]:
@@ -221,32 +162,6 @@ class AnswerStore:
 
     # -- writing --------------------------------------------------------------
 
-    def _merge_from_disk(self) -> None:
-        """Another process wrote the file since we did: take its answers we don't have newer."""
-        document, problem = _read(self.path, self.notebook)
-        if problem:
-            aside = set_aside(self.path)
-            self.notice = (
-                f"Your answers file changed on disk and could not be read ({problem}); it was kept as "
-                f"{aside.name} and this notebook's answers are saved afresh."
-            )
-            return
-        if document is None:
-            return
-        mine = self._document["answers"]
-        for qid, theirs in document["answers"].items():
-            if qid not in mine or theirs.get("saved_at", "") > mine[qid].get("saved_at", ""):
-                mine[qid] = theirs
-        self._document["created_at"] = min(self._document["created_at"], document["created_at"])
-
-    def _write(self) -> None:
-        if file_state(self.path) != self._state:
-            self._merge_from_disk()
-        self._document["updated_at"] = now_iso()
-        self._document["module_version"] = __version__
-        write_json_atomic(self.path, self._document)
-        self._state = file_state(self.path)
-
     def save(self, qid: str, qtype: str, value: Any, **extra: Any) -> dict[str, Any]:
         """Save one answer now; return its entry.
 
@@ -256,6 +171,7 @@ class AnswerStore:
         """
         if not ID_PATTERN.match(qid) or qtype not in QUESTION_TYPES:
             raise ValueError(f"bad question id or type: {qid!r}, {qtype!r}")
+        self.refresh()
         previous = self._document["answers"].get(qid)
         if _is_locked(previous):
             raise AnswerError("This forecast is locked and cannot be changed.")
@@ -282,6 +198,7 @@ class AnswerStore:
 
     def count_check(self, qid: str) -> None:
         """Record that the student pressed Check on an answered question."""
+        self.refresh()
         entry = self._document["answers"].get(qid)
         if entry is None:
             return
@@ -294,6 +211,13 @@ def _is_locked(entry: Mapping[str, Any] | None) -> bool:
         entry and entry.get("type") == "forecast"
         and isinstance(entry.get("value"), dict) and entry["value"].get("locked_at")
     )
+
+
+def _wins(theirs: Mapping[str, Any], ours: Mapping[str, Any]) -> bool:
+    """Whether another kernel's entry replaces ours in a merge: a lock always wins, else the later save."""
+    if _is_locked(theirs) or _is_locked(ours):
+        return _is_locked(theirs) and not _is_locked(ours)
+    return theirs.get("saved_at", "") > ours.get("saved_at", "")
 
 
 _STORES: dict[Path, AnswerStore] = {}

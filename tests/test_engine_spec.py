@@ -125,11 +125,14 @@ def test_number_within_tolerance_and_feedback_in_words():
         assert score(s, 210, key).feedback == "Not yet: too high, within 10 %."
         assert score(s, 160, key).feedback == "Not yet: too low, within 25 %."
         assert score(s, 500, key).feedback == "Not yet: too high, more than double."
+        assert score(s, 350, key).feedback == "Not yet: too high, more than 50 % off (up to double)."
+        assert score(s, 400, key).feedback == "Not yet: too high, more than 50 % off (up to double)."
+        assert score(s, 0, key).feedback == "Not yet: too low, less than half of it."
         assert score(s, 20, key).feedback == "Not yet: too low, less than half of it."
         assert score(s, -200, key).feedback == "Not yet: too low, far off (check the sign)."
-    for answer in (210, 160, 500, 20, 204.9):
+    for answer in (210, 160, 500, 350, 0, 20, 204.9):
         result = score(s, answer, check)
-        assert "200" not in result.feedback and "5" not in result.feedback.replace("25 %", "")
+        assert "200" not in result.feedback and "5" not in result.feedback.replace("25 %", "").replace("50 %", "")
 
 
 def test_order_partial_credit_is_fraction_in_place():
@@ -459,3 +462,16 @@ def test_council_rule_reproduces_every_recorded_vote_in_data():
         assert out.label == row["outcome"], text_id
         checked += 1
     assert checked >= 3, "resolution 2690 and the two drafts of 30 August 2023 at least"
+
+
+def test_damaged_rubric_file_gives_one_clear_message(tmp_path):
+    from minusma import spec as spec_module
+
+    broken = tmp_path / "rubric.yaml"
+    broken.write_text("criteria: [not, a, mapping", encoding="utf-8")
+    with pytest.raises(spec_module.RubricFileError, match="instructor/rubric.yaml could not be read"):
+        spec_module._rubric_criteria(broken)
+    missing = tmp_path / "nothing.yaml"
+    with pytest.raises(spec_module.RubricFileError, match="git checkout instructor/rubric.yaml"):
+        spec_module._rubric_criteria(missing)
+    assert spec_module._rubric_criteria() == spec_module.RUBRIC_CRITERIA

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from minusma import handin, keys, questions as q, spec, store, submission
+from minusma import files, handin, keys, questions as q, spec, store, submission
 
 MEMBERS = ["China", "France", "Russian Federation", "United Kingdom", "United States",
            "Albania", "Brazil", "Ecuador", "Gabon", "Ghana", "Japan", "Malta", "Mozambique",
@@ -262,7 +262,7 @@ def test_failed_disk_write_keeps_memory_and_file_in_step(work, monkeypatch):
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(store, "write_json_atomic", disk_full)
+    monkeypatch.setattr(files, "write_json_atomic", disk_full)  # every kept file writes through it
     w._radio.value = "b"
     assert "Could not save (No space left on device)" in w._status.value
     assert w.value == "a" and saved(work)["00.s"]["value"] == "a"
@@ -330,6 +330,40 @@ def test_two_kernels_on_one_notebook_merge(work):
     other_kernel.save("00.b", "single_choice", "y")
     first._radio.value = "y"
     assert saved(work)["00.a"]["value"] == "y" and saved(work)["00.b"]["value"] == "y"
+
+
+def test_a_forecast_locked_in_another_kernel_stays_locked(work):
+    """The notebook open twice: locking in one kernel wins over a later change in the other,
+    whose widget still showed an unlocked draft."""
+    here = q.forecast("00.fc", "Will it?")
+    here._reason.value = "A first thought."
+    other_kernel = store.AnswerStore(NOTEBOOK)
+    draft = other_kernel.value("00.fc")
+    other_kernel.save("00.fc", "forecast", {**draft, "probability": 80, "locked_at": spec.now_iso()})
+    here._slider.value = 10  # this kernel does not know about the lock yet
+    entry = saved(work)["00.fc"]["value"]
+    assert entry["probability"] == 80 and entry["locked_at"], "the lock survived"
+    assert here._slider.value == 80 and here._slider.disabled and "locked" in here._status.value
+    with pytest.raises(spec.AnswerError, match="locked"):
+        store.AnswerStore(NOTEBOOK, store.answers_path(NOTEBOOK)).save(
+            "00.fc", "forecast", {"probability": 5, "reason": "x", "locked_at": None})
+
+
+def test_the_store_refuses_to_unlock_what_another_kernel_locked(work):
+    first, second = store.AnswerStore(NOTEBOOK), store.AnswerStore(NOTEBOOK)
+    first.save("00.fc", "forecast", {"probability": 40, "reason": "r", "locked_at": None})
+    second.save("00.fc", "forecast", {"probability": 40, "reason": "r", "locked_at": spec.now_iso()})
+    with pytest.raises(spec.AnswerError, match="locked"):
+        first.save("00.fc", "forecast", {"probability": 90, "reason": "changed", "locked_at": None})
+    assert saved(work)["00.fc"]["value"]["probability"] == 40 and saved(work)["00.fc"]["value"]["locked_at"]
+
+
+def test_hand_in_holds_answers_saved_by_another_kernel(work):
+    q.identity().save("Aminata Traoré", "s1")
+    q.single_choice("00.a", "A", ["x", "y"]).answer("x")
+    store.AnswerStore(NOTEBOOK).save("00.b", "single_choice", "y")  # the same notebook, open in a second tab
+    document = json.loads(handin.hand_in(NOTEBOOK).read_text(encoding="utf-8"))
+    assert {qid: entry["value"] for qid, entry in document["answers"].items()} == {"00.a": "x", "00.b": "y"}
 
 
 def test_solution_runs_keep_apart_from_the_students_files(work):

@@ -38,3 +38,39 @@ def test_failed_write_keeps_old_content(tmp_path, monkeypatch):
 def test_written_files_are_readable_by_others(tmp_path):
     files.write_text_atomic(tmp_path / "nb.ipynb", "{}")
     assert (tmp_path / "nb.ipynb").stat().st_mode & 0o777 == 0o644
+
+
+def test_replace_is_retried_while_windows_holds_the_file_open(tmp_path, monkeypatch):
+    """On Windows another program reading the target makes os.replace fail for a moment."""
+    target = tmp_path / "answers.json"
+    files.write_json_atomic(target, {"n": 1})
+    real_replace, failures = os.replace, []
+
+    def busy_twice(src, dst):
+        if len(failures) < 2:
+            failures.append(dst)
+            raise PermissionError(13, "The process cannot access the file")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(files, "_RETRY_REPLACE", True)
+    monkeypatch.setattr(files.time, "sleep", lambda _s: None)
+    monkeypatch.setattr(files.os, "replace", busy_twice)
+    files.write_json_atomic(target, {"n": 2})
+    assert len(failures) == 2 and json.loads(target.read_text()) == {"n": 2}
+    assert os.listdir(tmp_path) == ["answers.json"]
+
+
+def test_a_file_that_stays_locked_fails_cleanly(tmp_path, monkeypatch):
+    target = tmp_path / "answers.json"
+    files.write_json_atomic(target, {"n": 1})
+
+    def always_busy(src, dst):
+        raise PermissionError(13, "The process cannot access the file")
+
+    monkeypatch.setattr(files, "_RETRY_REPLACE", True)
+    monkeypatch.setattr(files.time, "sleep", lambda _s: None)
+    monkeypatch.setattr(files.os, "replace", always_busy)
+    with pytest.raises(PermissionError):
+        files.write_json_atomic(target, {"n": 2})
+    assert json.loads(target.read_text()) == {"n": 1}
+    assert os.listdir(tmp_path) == ["answers.json"], "no temporary file left behind"

@@ -284,3 +284,28 @@ def test_every_answer_shape_is_escaped_on_feedback_pages(qtype, value):
     assert "<b>" not in shown and "<i>c" not in shown
     if not (qtype == "vote" and isinstance(value, dict)):  # a ballot is shown as counts, without names
         assert "&lt;b&gt;" in shown
+
+
+def test_text_utf8_cannot_hold_never_stops_the_run(world, tmp_path):
+    """A lone surrogate (a hand-edited \\ud800 escape) or a file name that is not UTF-8 costs one
+    '?' in the outputs, not the whole class: every file is still written and every student graded."""
+    subs = tmp_path / "subs"
+    _root, solutions, _specs, _keys, _right, good = world
+    write(subs, "good.json", good)
+    text = json.dumps(doc(world, "odd")).replace('"Student odd"', '"Student \\ud800odd"')
+    write(subs, "odd.json", text)
+    try:  # a zip made on Windows, unpacked on Linux: the name is not UTF-8
+        with open(os.path.join(os.fsencode(subs), "traor\xe9.json".encode("latin-1")), "wb") as handle:
+            handle.write(b"{cut short")
+    except (OSError, UnicodeError):  # pragma: no cover - file systems that insist on UTF-8 names (macOS)
+        pytest.skip("this file system refuses names that are not UTF-8")
+    run = grade_folder(subs, tmp_path / "out", solutions_dir=solutions)
+    assert run.n_students == 2
+    book = {row["student_id"]: row for row in read_csv(tmp_path / "out" / "gradebook.csv")}
+    assert book["odd"]["name"] == "Student ?odd" and book["odd"]["total"] == GOOD_TOTAL
+    assert book["good"]["total"] == GOOD_TOTAL
+    problems = read_csv(tmp_path / "out" / "problems.csv")
+    assert any(r["file"] == "traor?.json" and "malformed JSON" in r["problem"] for r in problems)
+    assert any(r["file"] == "odd.json" and "checksum" in r["problem"] for r in problems)
+    assert (tmp_path / "out" / "summary.html").exists()
+    assert len(list((tmp_path / "out" / "feedback").glob("*.html"))) == 2

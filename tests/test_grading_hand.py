@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from minusma import paths, spec
+from minusma import files, paths, spec
 from minusma.grading import grade_folder, hand, synthetic
 from minusma.grading.hand import HandGrader, HandGradingError, ScoresFile
 from minusma.grading.names import pseudonym
@@ -225,7 +225,7 @@ def test_a_failed_save_keeps_the_previous_level(graded, monkeypatch):
     def disk_full(*_args, **_kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(hand, "write_json_atomic", disk_full)
+    monkeypatch.setattr(files, "write_json_atomic", disk_full)  # every kept file writes through it
     grader.level_menus["attribution"].value = 4
     assert grader.level_menus["attribution"].value == 2, "the menu shows what is on disk"
     assert "Not saved" in grader._status.value and "No space left" in grader._status.value
@@ -296,3 +296,16 @@ def test_grading_notebook_runs_top_to_bottom(graded, monkeypatch):
     NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
     printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     assert "<HandGrader: 0 of 3 answers scored>" in printed
+
+
+def test_two_sessions_scoring_one_answer_keep_both_criteria(graded):
+    """Two graders on the same answer, each on a different criterion: neither level is lost,
+    even though each session built its entry before seeing the other's."""
+    _subs, _sol, out = graded
+    one, two = HandGrader(out, rubric=RUBRIC), HandGrader(out, rubric=RUBRIC)
+    assert one.item.key == two.item.key
+    one.level_menus["attribution"].value = 4
+    two.level_menus["perspectives"].value = 1
+    one.level_menus["uncertainty"].value = 3
+    saved = ScoresFile(out / "hand_scores.json").score(*one.item.key)
+    assert saved.levels == {"attribution": 4, "perspectives": 1, "uncertainty": 3}

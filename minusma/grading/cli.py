@@ -88,14 +88,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _shown(path: Path) -> str:
-    """A path as the user typed it, or relative to the repository, never expanded to a machine path."""
-    try:
-        return path.resolve().relative_to(paths.REPO_ROOT).as_posix()
-    except ValueError:
-        return str(path)
-
-
 def main(argv: list[str] | None = None) -> int:
     """Entry point used by ``python -m minusma grade``; returns the exit code."""
     args = build_parser().parse_args(argv)
@@ -110,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     solutions = args.solutions if args.solutions is not None else paths.SOLUTIONS_DIR
     if not solutions.is_dir() or not any(solutions.glob("*.ipynb")):
-        print(f"error: no solutions notebooks in {_shown(solutions)}; the keys come from there "
+        print(f"error: no solutions notebooks in {paths.display_path(solutions)}; the keys come from there "
               "(use --solutions DIR to point elsewhere).", file=sys.stderr)
         return 2
     try:

@@ -14,11 +14,10 @@ Either file is merged with ``python -m minusma grade SUBMISSIONS --out GRADES
 --hand-scores FILE`` (the option can be repeated, e.g. for two graders).
 
 The scores file follows the same no-loss rules as the student answer store
-(:mod:`minusma.store`): every change rewrites it atomically
-(:func:`minusma.files.write_json_atomic`); a file that cannot be read, or is
-not a scores file, is renamed aside with :func:`minusma.store.set_aside` and
-never overwritten; if another grader's session changed it since we last
-wrote, it is re-read and merged (newest entry wins) before writing.
+(:class:`minusma.files.KeptDocument`): every change rewrites it atomically; a
+file that cannot be read, or is not a scores file, is renamed aside and never
+overwritten; if another grader's session changed it since we last read or
+wrote it, it is re-read and merged (newest entry wins) before every change.
 """
 from __future__ import annotations
 
@@ -32,9 +31,9 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from .. import spec as _spec
-from ..files import write_json_atomic
+from ..files import KeptDocument, read_document
+from ..paths import display_path
 from ..spec import ISO_PATTERN, now_iso
-from ..store import display_path, file_state, read_document, set_aside
 from .names import csv_text, fmt_points, shorten
 from .problems import IGNORED, Problem
 from .rubric import Rubric, load_rubric
@@ -238,24 +237,31 @@ def _read_scores_document(path: Path) -> tuple[dict | None, str | None]:
     return read_document(path, _scores_problem)
 
 
-class ScoresFile:
+class ScoresFile(KeptDocument):
     """``hand_scores.json``: every level and comment a grader gives, saved at once.
 
+    It follows the student answer store's no-loss rules (:class:`~minusma.files.KeptDocument`);
     ``notice`` explains, in plain words, if an unusable old file was set aside.
     """
 
     def __init__(self, path: Path):
-        self.path = Path(path)
-        self.notice: str | None = None
-        self._document: dict[str, Any] = {"format": SCORES_FORMAT, "scores": {}}
-        document, problem = _read_scores_document(self.path)
-        if problem:
-            aside = set_aside(self.path)
-            self.notice = (f"The scores file {self.path.name} could not be used: {problem}. Nothing was deleted: "
-                           f"it was kept as {aside.name} in the same folder, and a new scores file is started.")
-        elif document is not None:
-            self._document = document
-        self._state = file_state(self.path)
+        super().__init__(path, {"format": SCORES_FORMAT, "scores": {}})
+
+    def _problem(self, document: Any) -> str | None:
+        return _scores_problem(document)
+
+    def _notice(self, problem: str, aside_name: str) -> str:
+        return (f"The scores file {self.path.name} could not be used: {problem}. Nothing was deleted: "
+                f"it was kept as {aside_name} in the same folder, and the scores are saved in a new file.")
+
+    def _merge(self, theirs: dict[str, Any]) -> None:
+        """Another session's entries that are newer than ours replace ours."""
+        mine = self._document["scores"]
+        for pseudonym, per_question in theirs["scores"].items():
+            for qid, entry in per_question.items():
+                ours = mine.setdefault(pseudonym, {}).get(qid)
+                if ours is None or entry["scored_at"] > ours["scored_at"]:
+                    mine[pseudonym][qid] = entry
 
     def entry(self, pseudonym: str, qid: str) -> dict[str, Any] | None:
         entry = self._document["scores"].get(pseudonym, {}).get(qid)
@@ -274,28 +280,13 @@ class ScoresFile:
                 out[(pseudonym, qid)] = self.score(pseudonym, qid)
         return out
 
-    def _merge_from_disk(self) -> None:
-        """Someone else wrote the file since we did: keep their entries that are newer than ours."""
-        document, problem = _read_scores_document(self.path)
-        if problem:
-            aside = set_aside(self.path)
-            self.notice = (f"The scores file changed on disk and could not be read ({problem}); it was kept as "
-                           f"{aside.name}, and these scores are saved afresh.")
-            return
-        if document is None:
-            return
-        mine = self._document["scores"]
-        for pseudonym, per_question in document["scores"].items():
-            for qid, theirs in per_question.items():
-                ours = mine.setdefault(pseudonym, {}).get(qid)
-                if ours is None or theirs["scored_at"] > ours["scored_at"]:
-                    mine[pseudonym][qid] = theirs
-
     def record(self, item: HandItem, level: tuple[str, int | None] | None = None, comment: str | None = None) -> None:
         """Save one change for ``item`` now: a criterion's level (None clears it) and/or the comment.
 
         If the write fails, memory is put back as it was and the error is raised.
         """
+        # Build on the latest entry on disk: another grader may have scored other criteria of this answer.
+        self.refresh()
         per_question = self._document["scores"].setdefault(item.pseudonym, {})
         previous = per_question.get(item.question)
         entry = json.loads(json.dumps(previous)) if previous else {"levels": {}, "comment": ""}
@@ -311,11 +302,7 @@ class ScoresFile:
         entry["scored_at"] = now_iso()
         per_question[item.question] = entry
         try:
-            if file_state(self.path) != self._state:
-                self._merge_from_disk()
-                self._document["scores"].setdefault(item.pseudonym, {})[item.question] = entry
-            write_json_atomic(self.path, self._document)
-            self._state = file_state(self.path)
+            self._write()
         except BaseException:
             if previous is None:
                 per_question.pop(item.question, None)

@@ -22,9 +22,8 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .. import __version__
-from ..files import write_bytes_atomic
+from ..files import set_aside, write_bytes_atomic
 from ..spec import QuestionSpec
-from ..store import set_aside
 from . import hand as _hand
 from .names import SAFE_STEM_PATTERN, csv_text, fmt_points, safe_file_stem, shorten
 from .problems import Problem
@@ -73,12 +72,22 @@ def _band(grade: QuestionGrade) -> str:
 # CSV
 # --------------------------------------------------------------------------
 
+def _utf8(text: str, bom: bool = False) -> bytes:
+    """The bytes of an output file: UTF-8, with a byte-order mark for CSV files.
+
+    Text UTF-8 cannot hold (a lone surrogate, from a hand-edited hand-in or a
+    downloaded file name that is not UTF-8) is written as ``?``: one odd
+    character must never stop the whole class from being graded.
+    """
+    return (("\ufeff" if bom else "") + text).encode("utf-8", "replace")
+
+
 def _csv_bytes(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(list(header))
     writer.writerows(rows)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return _utf8(out.getvalue(), bom=True)
 
 
 def gradebook_rows(grades: ClassGrades) -> tuple[list[str], list[list[str]]]:
@@ -394,7 +403,7 @@ def write_outputs(grades: ClassGrades, out_dir: Path) -> list[Problem]:
     used = {c for item in grades.hand_items for c in item.criteria}
     criteria_order = [c for c in grades.rubric.criteria if c in used]
     sheet = _hand.render_sheet(grades.hand_items, criteria_order, filled)
-    write_bytes_atomic(sheet_path, ("\ufeff" + sheet).encode("utf-8"))
+    write_bytes_atomic(sheet_path, _utf8(sheet, bom=True))
 
     header, rows = gradebook_rows(grades)
     write_bytes_atomic(out_dir / GRADEBOOK, _csv_bytes(header, rows))
@@ -408,7 +417,7 @@ def write_outputs(grades: ClassGrades, out_dir: Path) -> list[Problem]:
     for student in grades.students:
         name = safe_file_stem(student.student_id) + ".html"
         written.add(name)
-        write_bytes_atomic(feedback_dir / name, feedback_page(student, grades).encode("utf-8"))
+        write_bytes_atomic(feedback_dir / name, _utf8(feedback_page(student, grades)))
         index_rows.append([csv_text(student.student_id), csv_text(student.name), f"{FEEDBACK_DIR}/{name}"])
     feedback_dir.mkdir(parents=True, exist_ok=True)
     write_bytes_atomic(feedback_dir / FEEDBACK_INDEX, _csv_bytes(("student_id", "name", "file"), index_rows))
@@ -416,5 +425,5 @@ def write_outputs(grades: ClassGrades, out_dir: Path) -> list[Problem]:
 
     stats = question_stats(grades)
     write_bytes_atomic(out_dir / SUMMARY_PNG, summary_figure(stats, len(grades.students), grades.files_read))
-    write_bytes_atomic(out_dir / SUMMARY_HTML, summary_page(grades, stats).encode("utf-8"))
+    write_bytes_atomic(out_dir / SUMMARY_HTML, _utf8(summary_page(grades, stats)))
     return late_problems

@@ -26,7 +26,7 @@ from ..spec import QuestionSpec
 from .names import round_points
 
 RUBRIC_FORMAT = "minusma-rubric/1"
-DEFAULT_RUBRIC_PATH = paths.REPO_ROOT / "instructor" / "rubric.yaml"
+DEFAULT_RUBRIC_PATH = paths.RUBRIC_FILE
 
 
 class RubricError(ValueError):
