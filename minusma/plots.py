@@ -439,3 +439,205 @@ def label_points(ax: Axes, xs: Sequence[float], ys: Sequence[float], labels: Seq
         placed.append(best[2])
         texts.append(best[1])
     return texts
+
+
+# --------------------------------------------------------------------------
+# Helpers for the row charts of notebooks 01 and 02: spans from a start to an
+# end, dots and bars on labelled rows, notes beside points, stacked panels
+# --------------------------------------------------------------------------
+
+def _group_indices(groups: Sequence[str], group_order: Iterable[str] | None) -> dict[str, int]:
+    """Each group's style index: its place in ``group_order`` (or of first appearance)."""
+    order = list(group_order) if group_order is not None else list(dict.fromkeys(groups))
+    unknown = [g for g in dict.fromkeys(groups) if g not in order]
+    if unknown:
+        raise ValueError(f"not in group_order: {', '.join(map(str, unknown))}")
+    return {g: i for i, g in enumerate(order)}
+
+
+def _looks_like_dates(values: Sequence) -> bool:
+    first = next((v for v in values if not _is_missing(v)), None)
+    return first is not None and hasattr(first, "year")
+
+
+def spans(ax: Axes, starts: Sequence, ends: Sequence, labels: Sequence[str], groups: Sequence[str] | None = None,
+          group_order: Iterable[str] | None = None, cutoff=None, cutoff_label: str | None = None) -> list:
+    """One row per item, first at the top: a line from its start (circle) to its end (square).
+
+    Made for "announced, then done" stories (a departure announced, then
+    completed). ``labels`` name the rows. ``groups`` sets each row's colour
+    (``series(i)`` of the group's place in ``group_order``); name the group in
+    the row label too, so colour is never the only cue.
+
+    ``cutoff`` (a date, say) splits what was known then from what came later:
+    the part of a span after it is a thinner dotted line, and a dashed vertical
+    line marks it, captioned ``cutoff_label`` above the axes. A missing end
+    means "not over yet": the line runs to ``cutoff`` and has no square (without
+    a cutoff, only the circle is drawn). Returns every line drawn.
+    """
+    starts, ends, labels = list(starts), list(ends), [str(t) for t in labels]
+    groups = [""] * len(starts) if groups is None else [str(g) for g in groups]
+    if not (len(starts) == len(ends) == len(labels) == len(groups)):
+        raise ValueError("starts, ends, labels and groups must have the same length")
+    if cutoff_label and cutoff is None:
+        raise ValueError("cutoff_label needs a cutoff")
+    index = _group_indices(groups, group_order)
+    labelled: set[str] = set()
+    drawn = []
+    for row, (start, end, group) in enumerate(zip(starts, ends, groups)):
+        colour = series(index[group])["color"]
+        legend = group if group and group not in labelled else None
+        labelled.add(group)
+        done = not _is_missing(end)
+        stop = end if done else cutoff
+        if stop is not None:
+            solid_end = stop if cutoff is None else min(stop, cutoff)
+            if start < solid_end:
+                drawn += ax.plot([start, solid_end], [row, row], color=colour, marker="none", linestyle="-",
+                                 linewidth=3, label=legend)
+                legend = None
+            if cutoff is not None and stop > cutoff:
+                drawn += ax.plot([max(start, cutoff), stop], [row, row], color=colour, marker="none",
+                                 linestyle=":", linewidth=2)
+        drawn += ax.plot([start], [row], marker="o", color=colour, linestyle="none", markersize=8, label=legend)
+        if done:
+            drawn += ax.plot([end], [row], marker="s", color=colour, linestyle="none", markersize=8)
+    if cutoff is not None:
+        drawn.append(ax.axvline(cutoff, color="#444444", linestyle="--", linewidth=1.2, marker="none"))
+        if cutoff_label:
+            ax.text(cutoff, 1.0, f"{cutoff_label} ", transform=ax.get_xaxis_transform(), ha="right", va="bottom",
+                    fontsize=9)
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_ylim(len(labels) - 0.5, -0.5)  # first row at the top
+    return drawn
+
+
+def dot_rows(ax: Axes, values: Sequence, rows: Sequence[str], groups: Sequence[str],
+             group_order: Iterable[str] | None = None, labels: Sequence[str] | None = None,
+             markersize: float = 9) -> dict:
+    """Dots on labelled rows, first row at the top; marker and colour by group.
+
+    ``rows[i]`` names the row of ``values[i]``: items that share a row name
+    share the row (rival figures for one thing counted), rows come in the order
+    they first appear. Each group gets ``series(i)``'s colour *and* marker, i
+    being its place in ``group_order``, so a group keeps its look across
+    figures even when some groups have no dot here (they get no legend entry).
+    ``labels``, if given, are written beside the dots, alternately above and
+    below along each row (in order of value) so that neighbours do not collide.
+    Dates on the value axis are shown as month and year. Returns ``{group: line}``.
+    """
+    values, rows, groups = list(values), [str(r) for r in rows], [str(g) for g in groups]
+    texts = None if labels is None else [str(t) for t in labels]
+    if not (len(values) == len(rows) == len(groups)) or (texts is not None and len(texts) != len(values)):
+        raise ValueError("values, rows, groups and labels must have the same length")
+    index = _group_indices(groups, group_order)
+    order = list(dict.fromkeys(rows))
+    y = [order.index(r) for r in rows]
+    drawn = {}
+    for group, i in sorted(index.items(), key=lambda item: item[1]):
+        picked = [k for k, g in enumerate(groups) if g == group and not _is_missing(values[k])]
+        if not picked:
+            continue
+        style = series(i)
+        (drawn[group],) = ax.plot([values[k] for k in picked], [y[k] for k in picked], linestyle="none",
+                                  marker=style["marker"], color=style["color"], markersize=markersize, label=group)
+    if texts is not None:
+        placed = {}
+        ranked = sorted((k for k in range(len(values)) if not _is_missing(values[k])), key=lambda k: values[k])
+        for k in ranked:
+            nth = placed[y[k]] = placed.get(y[k], -1) + 1
+            ax.annotate(texts[k], (values[k], y[k]), xytext=(4, 8 if nth % 2 == 0 else -15),
+                        textcoords="offset points", fontsize=8.5)
+    ax.set_yticks(range(len(order)), order)
+    ax.set_ylim(len(order) - 0.5, -0.5)  # first row at the top
+    if _looks_like_dates(values):
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
+    return drawn
+
+
+def bar_rows(ax: Axes, values: Sequence, rows: Sequence[str], groups: Sequence[str],
+             group_order: Iterable[str] | None = None, missing_text: str = "no figure") -> dict:
+    """One horizontal bar per item, in the order given, first at the top; colour and hatch by group.
+
+    ``rows`` label the bars (sort the table first: by year, then by size, say).
+    Each group gets ``bar_style(i)``, i being its place in ``group_order``,
+    and one legend entry. A missing value gets no bar but the words
+    ``missing_text``. Returns ``{group: bars}``.
+    """
+    values, rows, groups = list(values), [str(r) for r in rows], [str(g) for g in groups]
+    if not (len(values) == len(rows) == len(groups)):
+        raise ValueError("values, rows and groups must have the same length")
+    index = _group_indices(groups, group_order)
+    drawn = {}
+    for group, i in sorted(index.items(), key=lambda item: item[1]):
+        picked = [k for k, g in enumerate(groups) if g == group and not _is_missing(values[k])]
+        if picked:
+            drawn[group] = ax.barh(picked, [values[k] for k in picked], label=group, **bar_style(i))
+    for k, value in enumerate(values):
+        if _is_missing(value):
+            ax.text(0, k, f" {missing_text}", va="center", ha="left", fontsize=9, style="italic", color="#555555")
+    ax.set_yticks(range(len(rows)), rows)
+    ax.set_ylim(len(rows) - 0.5, -0.5)  # first row at the top
+    ax.grid(axis="y", visible=False)
+    return drawn
+
+
+def qualified_columns(ax: Axes, table, x: str, columns: dict[str, str], start_index: int = 0) -> dict:
+    """Several columns of one table as :func:`qualified_points`, one style each.
+
+    ``columns`` maps a column to its legend label, e.g. ``{"total": "all
+    causes"}``; the column ``f"{column}_qualifier"`` is used where the table
+    has it. Returns ``{column: {qualifier: line}}``.
+    """
+    drawn = {}
+    for i, (column, text) in enumerate(columns.items()):
+        qualifiers = table[f"{column}_qualifier"] if f"{column}_qualifier" in table else None
+        drawn[column] = qualified_points(ax, table[x], table[column], qualifiers, index=start_index + i, label=text)
+    return drawn
+
+
+def callout(ax: Axes, x, y, text: str, dy: float = 10, dx: float = -5, ha: str = "right", fontsize: float = 8.5):
+    """A short note beside the point ``(x, y)``, ``dx`` and ``dy`` points away (up and to the left by default).
+
+    For the few points a caption talks about. Returns the annotation.
+    """
+    return ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, fontsize=fontsize)
+
+
+def category_panels(axes: Sequence[Axes], categories: Sequence[str], panels: Sequence[str], at: Sequence[str],
+                    values: Sequence, qualifiers: Sequence | None = None, panel_order: Iterable[str] | None = None,
+                    title: str = "{}", y_label: str | None = None, label: str | None = None,
+                    missing_label: str | None = "no figure found") -> dict:
+    """:func:`category_points` split into stacked panels, one per value of ``panels``, with one legend.
+
+    ``axes`` come from ``plots.figure(nrows=…, sharex=True, sharey=True)``,
+    one per panel in ``panel_order``. Each panel is titled ``title`` with the
+    panel's name filled in, and its y axis ``y_label``. One legend for all
+    panels sits beside the first, each entry once (points first, the shading
+    for "no figure" last). Returns ``{panel: categories without a figure}``.
+    """
+    panels, at, values = [str(p) for p in panels], list(at), list(values)
+    quals = [None] * len(values) if qualifiers is None else list(qualifiers)
+    if not (len(panels) == len(at) == len(values) == len(quals)):
+        raise ValueError("panels, at, values and qualifiers must have the same length")
+    order = list(panel_order) if panel_order is not None else list(dict.fromkeys(panels))
+    axes = list(getattr(axes, "flat", axes))
+    if len(axes) != len(order):
+        raise ValueError(f"{len(order)} panels need {len(order)} axes, not {len(axes)}")
+    missing = {}
+    for ax, panel in zip(axes, order):
+        picked = [k for k, p in enumerate(panels) if p == panel]
+        missing[panel] = category_points(ax, categories, [at[k] for k in picked], [values[k] for k in picked],
+                                         [quals[k] for k in picked], label=label, missing_label=missing_label)
+        ax.set_title(title.format(panel), loc="left", fontsize=11)
+        if y_label:
+            ax.set_ylabel(y_label)
+    entries: dict[str, object] = {}
+    for ax in axes:
+        for handle, text in zip(*ax.get_legend_handles_labels()):
+            entries.setdefault(text, handle)
+    ranks = {label: 0} | {f"{label}, {words}": 1 + i for i, words in enumerate(QUALIFIER_WORDS.values())}
+    ordered = sorted(entries, key=lambda text: len(ranks) + 1 if text == missing_label else ranks.get(text, len(ranks)))
+    if ordered:
+        legend(axes[0], handles=[entries[t] for t in ordered], labels=ordered)
+    return missing

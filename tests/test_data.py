@@ -209,8 +209,11 @@ def test_timeline_is_dated_2012_to_2025_and_has_headlines():
     assert timeline["date"].max() <= pd.Timestamp("2025-12-31")
     headline = timeline[timeline["headline"]]
     assert len(headline) >= 8
-    assert headline["short_label"].notna().all()
-    assert timeline.loc[~timeline["headline"], "short_label"].isna().all()
+    labelled = timeline["headline"] | timeline["road_to_request"]
+    assert (timeline["short_label"].notna() == labelled).all(), "short_label: filled exactly for headline or road rows"
+    road = timeline[timeline["road_to_request"]]
+    assert len(road) == 18, "notebook 01: eighteen steps from the second coup to the request"
+    assert (road["date"] <= pd.Timestamp("2023-06-16")).all(), "the road ends with the request of 16 June 2023"
 
 
 def test_radpko_and_snapshots_are_labelled_as_which():
