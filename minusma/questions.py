@@ -413,11 +413,29 @@ class Order(Question):
         self.answer(order)
 
 
-class Classify(Question):
+class _OneChoicePerItem(Question):
+    """A question answered by one choice per item (a statement, a Council member).
+
+    Subclasses build ``self._per_item``, a dict from item to its choice widget;
+    the answer is ``{item: choice}`` for the items that have one.
+    """
+
+    _per_item: dict[str, Any]
+
+    def _read(self):
+        chosen = {item: w.value for item, w in self._per_item.items() if w.value is not None}
+        return chosen or None
+
+    def _show(self, value):
+        for item, widget in self._per_item.items():
+            widget.value = value.get(item)
+
+
+class Classify(_OneChoicePerItem):
     """Sort statements into categories: one drop-down per statement."""
 
     def _build(self):
-        self._menus = {}
+        self._menus = self._per_item = {}
         for item in self.spec.items:
             menu = widgets.Dropdown(options=list(self.spec.categories), value=None, description=item,
                                     tooltip=item, style=_LABEL_STYLE, layout=_auto_width())
@@ -425,14 +443,6 @@ class Classify(Question):
             self._menus[item] = menu
         return [widgets.HTML(f"<i>Choose a category for each: {_esc(', '.join(self.spec.categories))}.</i>"),
                 *self._menus.values()]
-
-    def _read(self):
-        chosen = {item: m.value for item, m in self._menus.items() if m.value is not None}
-        return chosen or None
-
-    def _show(self, value):
-        for item, menu in self._menus.items():
-            menu.value = value.get(item)
 
     def _empty_message(self):
         return "Choose a category for at least one statement."
@@ -522,7 +532,7 @@ class Forecast(Question):
         return True
 
 
-class Vote(Question):
+class Vote(_OneChoicePerItem):
     """A Council ballot: yes / no / abstain for each member, with the outcome shown live."""
 
     def __init__(self, spec: QuestionSpec, check: str | None = None):
@@ -533,7 +543,7 @@ class Vote(Question):
         return _spec.validate_answer(self.spec, value, members=self._members)
 
     def _build(self):
-        self._buttons_by_member = {}
+        self._buttons_by_member = self._per_item = {}
         rows = []
         for member in self._members:
             label = member + (" (permanent)" if member in self._permanent else "")
@@ -556,14 +566,6 @@ class Vote(Question):
             ".minusma-vote .widget-toggle-button.mod-active::before{content:'\\2713  '}</style>")
         self.add_class("minusma-vote")
         return [style, widgets.HTML(rule), *rows, self._outcome]
-
-    def _read(self):
-        votes = {m: t.value for m, t in self._buttons_by_member.items() if t.value is not None}
-        return votes or None
-
-    def _show(self, value):
-        for member, toggle in self._buttons_by_member.items():
-            toggle.value = value.get(member)
 
     def _after_change(self):
         votes = self._read() or {}

@@ -860,8 +860,3 @@ def specs_from_notebook(path: str | Path) -> list[QuestionSpec]:
 def keys_from_notebook(path: str | Path) -> dict[str, Any]:
     """``{question_id: plain key}`` for every question with a key (solutions notebooks)."""
     return {s.id: s.key for s in specs_from_notebook(path) if s.key is not None}
-
-
-def notebook_name(path: str | Path) -> str:
-    """``00_start_here`` for ``.../00_start_here.ipynb``."""
-    return Path(path).stem

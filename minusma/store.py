@@ -61,11 +61,6 @@ def set_solution_mode(on: bool = True) -> None:
     _STORES.clear()
 
 
-def solution_mode() -> bool:
-    """True after :func:`set_solution_mode` (a solutions notebook is running)."""
-    return _solution_mode
-
-
 def base_dir() -> Path:
     """Folder for this session's files: the work folder, or its ``solutions/`` sub-folder."""
     work = paths.work_dir()

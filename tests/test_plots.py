@@ -4,19 +4,11 @@ from __future__ import annotations
 import datetime as dt
 
 import matplotlib
+import pytest
+from matplotlib.colors import to_rgb
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.colors import to_rgb  # noqa: E402
+from minusma import plots
 
-from minusma import plots  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
 
 
 def test_palette_is_okabe_ito_and_distinct():

@@ -4,21 +4,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-import matplotlib
+import pandas as pd
+import pytest
+from matplotlib.colors import to_rgb
+from matplotlib.text import Annotation
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.colors import to_rgb  # noqa: E402
+from minusma import plots
 
-from minusma import plots  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
 
 
 # ------------------------------------------------------------------ steps
@@ -60,7 +52,7 @@ def test_qualified_points_style_each_qualifier_differently():
     assert drawn["~"].get_markerfacecolor() == "white"
     assert to_rgb(drawn[""].get_markerfacecolor()) == to_rgb(plots.PALETTE[1])
     assert drawn[">"].get_label() == "Deaths, at least (arrow up)"
-    arrows = [c for c in ax.get_children() if isinstance(c, matplotlib.text.Annotation)]
+    arrows = [c for c in ax.get_children() if isinstance(c, Annotation)]
     assert len(arrows) == 1, "one arrow for the one lower bound"
     assert all(line.get_linestyle() == "None" for line in drawn.values()), "reported figures are never joined"
 

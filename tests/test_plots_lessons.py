@@ -3,22 +3,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-import matplotlib
+import pandas as pd
+import pytest
+from matplotlib.colors import to_rgb
+from matplotlib.text import Annotation
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.colors import to_rgb  # noqa: E402
-from matplotlib.text import Annotation  # noqa: E402
+from minusma import plots
 
-from minusma import plots  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
 
 
 def lines_with(ax, **wanted):
