@@ -37,10 +37,12 @@ from .spec import AnswerError, QuestionSpec, Result
 
 __all__ = [
     "setup", "solution_copy", "identity", "single_choice", "multiple_choice", "number", "order",
-    "classify", "forecast", "vote", "written", "hand_in", "Question",
+    "classify", "forecast", "vote", "written", "hand_in", "question", "Question",
 ]
 
 _notebook: str | None = None
+#: The newest widget built for each question id in this kernel (see :func:`question`).
+_built: dict[str, "Question"] = {}
 
 
 def setup(notebook: str) -> None:
@@ -134,6 +136,7 @@ class Question(widgets.VBox):
         super().__init__(children=children, layout=widgets.Layout(border="1px solid #bbb", padding="6px 10px", margin="8px 0"))
         self.add_class("minusma-question")
         self.add_class("minusma-" + spec.id.replace(".", "-"))
+        _built[spec.id] = self
         self._restore()
         if self.store.notice:
             self._set_status(self.store.notice, "warning")
@@ -686,6 +689,19 @@ def written(id: str, prompt: str, *, words: tuple[int, int] | list[int] | None =
     """A written answer graded by hand. Key (solutions only): ``{"model_answer", "rubric"}``."""
     return _make(Written, "written", id, prompt, check, words=words, criteria=criteria, points=points, hint=hint,
                  key=key)
+
+
+def question(id: str) -> Question:
+    """The widget built most recently in this kernel for question ``id``.
+
+    Lets a cell build a question as its last expression (so it shows, with no
+    ``x = ...`` / ``x`` echo) while a later cell, such as a worked answer in
+    ``solutions/``, still reaches it: ``q.question("00.who_asked").answer(...)``.
+    """
+    try:
+        return _built[id]
+    except KeyError:
+        raise LookupError(f"No question {id!r} has been built in this kernel yet: run its cell first.") from None
 
 
 # --------------------------------------------------------------------------

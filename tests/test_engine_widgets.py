@@ -427,3 +427,12 @@ def test_hand_in_writes_a_valid_submission(work):
 def test_hand_in_file_name_is_sanitised():
     assert handin.safe_file_part("../../evil id") == "evil_id"
     assert handin.safe_file_part("...") == "student"
+
+
+def test_question_finds_the_newest_widget_by_id(work):
+    first = q.single_choice("00.lookup", "Who asked?", ["UN", "Mali"])
+    assert q.question("00.lookup") is first
+    rebuilt = q.single_choice("00.lookup", "Who asked?", ["UN", "Mali"])
+    assert q.question("00.lookup") is rebuilt
+    with pytest.raises(LookupError, match="run its cell first"):
+        q.question("00.never_built")
