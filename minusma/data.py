@@ -25,6 +25,10 @@ In a notebook::
     data.catalogue()            # every dataset, one line each
     data.describe("budget")     # its documentation: columns, units, sources
     budget = data.load("budget")
+
+A lesson set before lesson 08 first calls ``data.as_of("2023-06-30")``: from
+then on, what :func:`load`, :func:`describe` and :func:`catalogue` show stands on
+that day (the rules are in :mod:`minusma.cutoff`).
 """
 from __future__ import annotations
 
@@ -40,7 +44,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from . import paths
+from . import cutoff, paths
 
 SCHEMA_FILE = "datasets.yaml"
 COLUMN_TYPES = ("date", "int", "float", "text", "category", "bool")
@@ -71,6 +75,8 @@ class Column:
     values: tuple[str, ...] = ()
     min: Any = None
     max: Any = None
+    #: Values after the moment set by :func:`as_of` are held back (outcomes, notes on what came next).
+    hindsight: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,8 @@ class Dataset:
     gaps_and_conflicts: tuple[str, ...] = ()
     unique: tuple[str, ...] = ()
     columns: tuple[Column, ...] = field(default=())
+    #: The date column that dates a row: rows after the moment set by :func:`as_of` are left out.
+    dated_by: str | None = None
 
     @property
     def path(self) -> Path:
@@ -127,6 +135,7 @@ def _parse_column(dataset: str, raw: Any) -> Column:
         values=tuple(str(v) for v in raw.get("values") or ()),
         min=raw.get("min"),
         max=raw.get("max"),
+        hindsight=bool(raw.get("hindsight", False)),
     )
 
 
@@ -158,7 +167,11 @@ def _schemas(schema_path: Path, mtime: float) -> dict[str, Dataset]:
             gaps_and_conflicts=tuple(str(c) for c in entry.get("gaps_and_conflicts") or ()),
             unique=tuple(entry.get("unique") or ()),
             columns=tuple(_parse_column(name, c) for c in entry.get("columns") or ()),
+            dated_by=entry.get("dated_by"),
         )
+        dated_by = result[name].dated_by
+        if dated_by is not None and not any(c.name == dated_by and c.type == "date" for c in result[name].columns):
+            raise _schema_error(f"dataset '{name}': dated_by names '{dated_by}', which is not one of its date columns")
     return result
 
 
@@ -340,17 +353,55 @@ def _load_cached(name: str, mtime: float, schema_mtime: float) -> pd.DataFrame:
     return _frame(spec, header, body)
 
 
+_moment: dt.date | None = None
+
+
+def as_of(moment: str | dt.date | None) -> None:
+    """Show the data as it stood on ``moment`` (``"2023-06-30"``), or everything (``None``).
+
+    Lessons before 08 stand on the day of the Council's decision, so the
+    forecasts students lock there cannot be spoiled: after this call,
+    :func:`load` leaves out rows dated later and holds back later dates and
+    notes, and :func:`describe` holds back caveats about later events.
+    """
+    global _moment
+    _moment = cutoff.parse_moment(moment)
+
+
+def moment() -> dt.date | None:
+    """The moment set by :func:`as_of` (None: nothing is held back)."""
+    return _moment
+
+
+def _hold_back(spec: Dataset, frame: pd.DataFrame, when: dt.date) -> pd.DataFrame:
+    """``frame`` as it stood on ``when`` (rules: :mod:`minusma.cutoff`)."""
+    limit = pd.Timestamp(when)
+    if spec.dated_by:
+        frame = frame[~(frame[spec.dated_by] > limit)].reset_index(drop=True)
+    for column in spec.columns:
+        if not column.hindsight:
+            continue
+        if column.type == "date":
+            frame.loc[frame[column.name] > limit, column.name] = pd.NaT
+        elif column.type == "text":
+            later = frame[column.name].map(lambda text: isinstance(text, str) and cutoff.mentions_after(text, when))
+            frame.loc[later.astype(bool), column.name] = cutoff.HELD_BACK
+    return frame
+
+
 def load(name: str) -> pd.DataFrame:
     """Return dataset ``name`` as a typed, validated DataFrame.
 
     Raises :class:`DataError` (one line: file, row, problem) if the file is
     missing, cut short, or has a value its schema does not allow. Each call
     returns a fresh copy, so changing it never changes what others load.
+    After :func:`as_of`, what happened later is held back.
     """
     spec = schema(name)
     mtime = spec.path.stat().st_mtime if spec.path.exists() else 0.0
     schema_file = paths.DATA_DIR / SCHEMA_FILE
-    return _load_cached(name, mtime, schema_file.stat().st_mtime).copy()
+    frame = _load_cached(name, mtime, schema_file.stat().st_mtime).copy()
+    return frame if _moment is None else _hold_back(spec, frame, _moment)
 
 
 def validate_all() -> dict[str, int]:
@@ -410,32 +461,54 @@ def _column_table(spec: Dataset) -> list[str]:
             meaning += f" Values: {', '.join(c.values)}."
         if c.min is not None or c.max is not None:
             meaning += f" Range: {c.min if c.min is not None else '…'} to {c.max if c.max is not None else '…'}."
+        if c.hindsight:
+            meaning += " Values after a lesson's moment (data.as_of) are held back."
         lines.append(f"| `{c.name}` | {c.type} | {c.unit or '–'} | {'yes' if c.required else 'no'} | {meaning.strip()} |")
     return lines
 
 
-def describe(name: str) -> Doc:
-    """The documentation of one dataset as Markdown (rendered in Jupyter)."""
+def describe(name: str, *, everything: bool = False) -> Doc:
+    """The documentation of one dataset as Markdown (rendered in Jupyter).
+
+    After :func:`as_of`, caveats that mention later events are held back and
+    counted, unless ``everything`` is true (the data README shows it all).
+    """
     spec = schema(name)
+    when = None if everything else _moment
     lines = [f"### `{spec.label}`: {spec.title}", ""]
     if spec.row:
         lines += [f"**One row:** {spec.row}", ""]
     lines += [f"**Sources:** {spec.sources}", "", f"**Accessed:** {spec.accessed}", "", f"**Licence / terms:** {spec.licence}", ""]
     if spec.columns:
         lines += _column_table(spec) + [""]
+    held = 0
     for heading, items in (("Caveats", spec.caveats), ("Known gaps and conflicts", spec.gaps_and_conflicts)):
-        if items:
-            lines += [f"**{heading}:**", ""] + [f"- {item}" for item in items] + [""]
+        shown = [item for item in items if when is None or not cutoff.mentions_after(item, when)]
+        held += len(items) - len(shown)
+        if shown:
+            lines += [f"**{heading}:**", ""] + [f"- {item}" for item in shown] + [""]
+    if held:
+        lines += [f"*{held} note(s) about events after {when:%d %B %Y} are held back until lesson 08.*", ""]
     return Doc("\n".join(lines).rstrip() + "\n")
 
 
 def catalogue() -> pd.DataFrame:
-    """Every dataset, one row each: name, file, title and what one row is."""
+    """Every dataset, one row each: name, file, title and what one row is.
+
+    After :func:`as_of`, a dataset with nothing to show yet (every row dated
+    later, or a title about later events) is left out.
+    """
     rows = [
         {"name": d.name, "file": d.label, "title": d.title, "one row is": d.row}
-        for d in schemas().values()
+        for d in schemas().values() if _moment is None or _shows_something(d, _moment)
     ]
     return pd.DataFrame(rows).set_index("name")
+
+
+def _shows_something(spec: Dataset, when: dt.date) -> bool:
+    if cutoff.mentions_after(spec.title, when):
+        return False
+    return spec.format != "csv" or spec.dated_by is None or not load(spec.name).empty
 
 
 README_INTRO = """# The course datasets
@@ -455,6 +528,11 @@ approximately or as a lower bound keep the number in its column and the sign
 (`~`, `>`, `<`) in a `…_qualifier` column beside it. Missing values stay empty;
 they are never filled in.
 
+Lessons 00–07 stand on 30 June 2023, the day of the Council's decision
+(`data.as_of("2023-06-30")`): there, rows dated later (each dataset's
+`dated_by` column) are left out, and later values in columns marked
+"held back" are hidden, so the forecasts scored in lesson 08 are not spoiled.
+
 This file is generated from `datasets.yaml` (`python -m minusma datadoc`); edit
 that file, not this one. In a notebook, `data.describe("name")` shows one
 section and `data.load("name")` returns the checked, typed table.
@@ -467,5 +545,5 @@ def readme_markdown() -> str:
     parts += [f"- [`{d.label}`](#{d.name}): {d.title}" for d in schemas().values()]
     parts.append("")
     for d in schemas().values():
-        parts += [f'<a id="{d.name}"></a>', "", str(describe(d.name)).replace("### ", "## ", 1), ""]
+        parts += [f'<a id="{d.name}"></a>', "", str(describe(d.name, everything=True)).replace("### ", "## ", 1), ""]
     return "\n".join(parts).rstrip() + "\n"

@@ -29,6 +29,8 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from . import cutoff as _cutoff
+from . import data as _data
 from . import keys as _keys
 from . import paths
 from . import spec as _spec
@@ -48,12 +50,16 @@ _built: dict[str, "Question"] = {}
 def setup(notebook: str) -> None:
     """Declare which notebook is running (e.g. ``"00_start_here"``); call once at the top.
 
-    Prints a message if the notebook's answers file had to be set aside.
+    Prints a message if the notebook's answers file had to be set aside. In a
+    notebook before 08, the data are shown as they stood on the day of the
+    decision (:func:`minusma.data.as_of`).
     """
     global _notebook
     if not _store.NOTEBOOK_PATTERN.match(notebook):
         raise ValueError(f"notebook name {notebook!r} must look like '00_start_here'")
     _notebook = notebook
+    # Lessons before 08 stand on the day of the decision: forecasts are scored in 08.
+    _data.as_of(_cutoff.DECISION_DAY if int(notebook[:2]) < _cutoff.REVEAL_LESSON else None)
     notice = _store.get_store(notebook).notice
     if notice:
         print(notice)

@@ -8,3 +8,13 @@ def close_figures():
     """Close every figure a test drew, so figures never pile up across tests."""
     yield
     plt.close("all")
+
+
+@pytest.fixture(autouse=True)
+def _no_moment_leaks_between_tests():
+    """q.setup() sets the data's moment (data.as_of) for the whole process; each test starts without one."""
+    from minusma import data
+
+    data.as_of(None)
+    yield
+    data.as_of(None)
