@@ -7,8 +7,10 @@ and Windows), so a crash leaves either the old file or the new one, never half.
 Keeping (the no-loss rules of the student's answers file and the instructor's
 hand-scores file): :func:`read_document` reads a JSON file and says what is
 wrong with it, :func:`set_aside` renames an unusable file instead of ever
-overwriting it, and :func:`file_state` tells whether another process wrote a
-file since we last did.
+overwriting it, :func:`file_state` tells whether another process wrote a
+file since we last did, and :class:`KeptDocument` makes every change a
+read-merge-write that holds a cross-process lock (``filelock``), so two
+kernels or two graders saving at the same moment never lose each other's work.
 """
 from __future__ import annotations
 
@@ -17,8 +19,17 @@ import json
 import os
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator, TypeVar
+
+import filelock
+
+T = TypeVar("T")
+
+#: How long a save waits for another process holding the same file's lock
+#: (a save takes about a millisecond; only a hung process holds it this long).
+LOCK_TIMEOUT_SECONDS = 15.0
 
 #: On Windows, a replace fails while another program holds the target open
 #: (a second kernel reading it, a virus scanner, a sync client); that lasts
@@ -113,6 +124,16 @@ def set_aside(path: Path) -> Path:
     raise OSError(f"too many set-aside copies of {path.name}")  # pragma: no cover
 
 
+class FileBusyError(OSError):
+    """The file stayed locked by another process for too long; nothing was written."""
+
+
+def lock_path(path: Path) -> Path:
+    """The lock file beside ``path`` (hidden: ``.<name>.lock``)."""
+    path = Path(path)
+    return path.with_name(f".{path.name}.lock")
+
+
 def file_state(path: Path) -> tuple[int, int, int] | None:
     """Identity, size and change time of ``path``: tells a store whether another process wrote it."""
     try:
@@ -131,10 +152,13 @@ class KeptDocument:
 
     * a file that cannot be used is renamed aside (:func:`set_aside`), never
       overwritten, and :attr:`notice` says so in plain words;
-    * before every change, :meth:`refresh` takes in what another process (a
-      second kernel, another grader) wrote since we last read or wrote, so a
-      change always builds on the latest file and neither side loses work;
-    * every write replaces the whole file atomically (:func:`write_json_atomic`).
+    * every change goes through :meth:`update`, which holds the file's
+      cross-process lock while it takes in what another process (a second
+      kernel, another grader) wrote, applies the change to that latest
+      document and writes it: no other writer can come in between, so no
+      change is ever lost (a lost update is impossible, not just unlikely);
+    * every write replaces the whole file atomically (:func:`write_json_atomic`),
+      so readers never need the lock.
 
     A subclass says what a usable document is (:meth:`_problem`), how another
     process's document is merged into ours (:meth:`_merge`) and how the notice
@@ -146,6 +170,7 @@ class KeptDocument:
         #: A message for the person using the file if an old file had to be set aside (else None).
         self.notice: str | None = None
         self._document = empty
+        self._lock = filelock.FileLock(lock_path(self.path), timeout=LOCK_TIMEOUT_SECONDS)
         document, problem = read_document(self.path, self._problem)
         if problem:
             self._set_aside(problem)
@@ -190,9 +215,43 @@ class KeptDocument:
         # the next refresh merges once more (merging twice changes nothing).
         self._state = state
 
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Hold this file's lock across processes (re-entrant within one process)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._lock.acquire()
+        except filelock.Timeout:
+            raise FileBusyError(
+                f"{self.path.name} is being written by another program and stayed busy for "
+                f"{LOCK_TIMEOUT_SECONDS:.0f} s; nothing was saved. Try again."
+            ) from None
+        try:
+            yield
+        finally:
+            self._lock.release()
+
+    def update(self, change: Callable[[dict[str, Any]], T]) -> T:
+        """Apply ``change`` to the latest document and write it, all under the file's lock.
+
+        ``change`` gets the document (after taking in what others wrote) and
+        edits it in place; its return value is returned. If ``change`` or the
+        write fails, the document in memory is put back as it was, so memory
+        and disk keep agreeing, and the error is raised.
+        """
+        with self._locked():
+            self.refresh()
+            before = json.loads(json.dumps(self._document))
+            try:
+                result = change(self._document)
+                self._before_write()
+                write_json_atomic(self.path, self._document)
+            except BaseException:
+                self._document = before
+                raise
+            self._state = file_state(self.path)
+            return result
+
     def _write(self) -> None:
         """Write the whole document now, after taking in any change another process made meanwhile."""
-        self.refresh()
-        self._before_write()
-        write_json_atomic(self.path, self._document)
-        self._state = file_state(self.path)
+        self.update(lambda _document: None)

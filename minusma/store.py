@@ -166,39 +166,34 @@ class AnswerStore(KeptDocument):
         """
         if not ID_PATTERN.match(qid) or qtype not in QUESTION_TYPES:
             raise ValueError(f"bad question id or type: {qid!r}, {qtype!r}")
-        self.refresh()
-        previous = self._document["answers"].get(qid)
-        if _is_locked(previous):
-            raise AnswerError("This forecast is locked and cannot be changed.")
         try:
             json.dumps(value, ensure_ascii=False, allow_nan=False).encode("utf-8")
         except (TypeError, ValueError, UnicodeEncodeError):
             raise AnswerError("This answer contains something that cannot be saved; please retype it.") from None
-        entry = {"type": qtype, "value": value, "saved_at": now_iso()}
-        if previous and "checks" in previous:
-            entry["checks"] = previous["checks"]
-        entry.update(extra)
-        self._document["answers"][qid] = entry
-        try:
-            self._write()
-        except BaseException:
-            # The disk write failed: put the previous answer back in memory too,
-            # so memory and disk keep agreeing.
-            if previous is None:
-                self._document["answers"].pop(qid, None)
-            else:
-                self._document["answers"][qid] = previous
-            raise
-        return json.loads(json.dumps(entry))
+
+        def put(document: dict[str, Any]) -> dict[str, Any]:
+            previous = document["answers"].get(qid)
+            if _is_locked(previous):
+                raise AnswerError("This forecast is locked and cannot be changed.")
+            entry = {"type": qtype, "value": value, "saved_at": now_iso()}
+            if previous and "checks" in previous:
+                entry["checks"] = previous["checks"]
+            entry.update(extra)
+            document["answers"][qid] = entry
+            return entry
+
+        return json.loads(json.dumps(self.update(put)))
 
     def count_check(self, qid: str) -> None:
         """Record that the student pressed Check on an answered question."""
+
+        def count(document: dict[str, Any]) -> None:
+            entry = document["answers"][qid]
+            entry["checks"] = int(entry.get("checks", 0)) + 1
+
         self.refresh()
-        entry = self._document["answers"].get(qid)
-        if entry is None:
-            return
-        entry["checks"] = int(entry.get("checks", 0)) + 1
-        self._write()
+        if qid in self._document["answers"]:  # answers are never removed, so it is still there under the lock
+            self.update(count)
 
 
 def _is_locked(entry: Mapping[str, Any] | None) -> bool:

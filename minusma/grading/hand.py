@@ -285,30 +285,25 @@ class ScoresFile(KeptDocument):
 
         If the write fails, memory is put back as it was and the error is raised.
         """
-        # Build on the latest entry on disk: another grader may have scored other criteria of this answer.
-        self.refresh()
-        per_question = self._document["scores"].setdefault(item.pseudonym, {})
-        previous = per_question.get(item.question)
-        entry = json.loads(json.dumps(previous)) if previous else {"levels": {}, "comment": ""}
-        if level is not None:
-            criterion, value = level
-            if value is None:
-                entry["levels"].pop(criterion, None)
-            else:
-                entry["levels"][criterion] = int(value)
-        if comment is not None:
-            entry["comment"] = comment
-        entry["answer_sha"] = item.sha
-        entry["scored_at"] = now_iso()
-        per_question[item.question] = entry
-        try:
-            self._write()
-        except BaseException:
-            if previous is None:
-                per_question.pop(item.question, None)
-            else:
-                per_question[item.question] = previous
-            raise
+        def put(document: dict[str, Any]) -> None:
+            # Under the file's lock, on the latest document: another grader may
+            # have scored other criteria of this answer, and keeps them.
+            per_question = document["scores"].setdefault(item.pseudonym, {})
+            previous = per_question.get(item.question)
+            entry = json.loads(json.dumps(previous)) if previous else {"levels": {}, "comment": ""}
+            if level is not None:
+                criterion, value = level
+                if value is None:
+                    entry["levels"].pop(criterion, None)
+                else:
+                    entry["levels"][criterion] = int(value)
+            if comment is not None:
+                entry["comment"] = comment
+            entry["answer_sha"] = item.sha
+            entry["scored_at"] = now_iso()
+            per_question[item.question] = entry
+
+        self.update(put)
 
 
 def load_hand_scores(path: Path, rubric: Rubric) -> tuple[dict[tuple[str, str], HandScore], list[Problem]]:
