@@ -42,7 +42,8 @@ def _salt(qid: str) -> bytes:
     return hashlib.sha256(f"{COURSE_SALT}{_SEP}{qid}".encode("utf-8")).digest()
 
 
-def _digest(qid: str, *parts: str) -> str:
+def digest(qid: str, *parts: str) -> str:
+    """A salted hash of one candidate answer part for question ``qid`` (what encoded checks compare)."""
     h = hashlib.sha256(_salt(qid))
     h.update(_SEP.join(parts).encode("utf-8"))
     return h.hexdigest()[:_HASH_CHARS]
@@ -61,31 +62,33 @@ def _xor(data: bytes, stream: bytes) -> bytes:
     return bytes(a ^ b for a, b in zip(data, stream))
 
 
+def hide(qid: str, obj: Any) -> str:
+    """``obj`` (JSON) as a blob that only :func:`unhide` reads back (number keys)."""
+    plain = json.dumps(obj).encode("utf-8")
+    return base64.b64encode(_xor(plain, _keystream(qid, len(plain)))).decode("ascii")
+
+
+def unhide(qid: str, blob: str) -> Any:
+    raw = base64.b64decode(blob)
+    return json.loads(_xor(raw, _keystream(qid, len(raw))))
+
+
 def encode(qtype: str, qid: str, key: Any) -> str | None:
     """The ``check`` text that replaces a plain key in an exercise notebook.
 
     Returns ``None`` for keys that must not appear at all (written answers).
-    The key must already be valid for its question (see ``spec.validate_key``).
+    The key must already be valid for its question (see ``spec.validate_key``);
+    what is hashed or hidden is the type's business (:mod:`minusma.qtypes`).
     """
-    if key is None or qtype == "written":
+    from .qtypes import TYPES  # the types use this module's hashing
+
+    if key is None:
         return None
-    if qtype == "single_choice":
-        payload: dict[str, Any] = {"h": [_digest(qid, "option", key)]}
-    elif qtype == "multiple_choice":
-        payload = {"h": sorted(_digest(qid, "option", k) for k in key)}
-    elif qtype == "order":
-        payload = {"h": [_digest(qid, "position", str(i), item) for i, item in enumerate(key)]}
-    elif qtype == "classify":
-        payload = {"h": sorted(_digest(qid, "category", item, cat) for item, cat in key.items())}
-    elif qtype == "vote":
-        payload = {"h": [_digest(qid, "outcome", key)]}
-    elif qtype == "forecast":
-        payload = {"h": [_digest(qid, "outcome", json.dumps(bool(key["outcome"])))]}
-    elif qtype == "number":
-        plain = json.dumps([float(key["value"]), float(key["tolerance"])]).encode("utf-8")
-        payload = {"b": base64.b64encode(_xor(plain, _keystream(qid, len(plain)))).decode("ascii")}
-    else:
+    if qtype not in TYPES:
         raise ValueError(f"cannot encode a key for question type {qtype!r}")
+    payload = TYPES[qtype].encode(qid, key)
+    if payload is None:
+        return None
     payload["t"] = qtype
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
     return PREFIX + base64.urlsafe_b64encode(text.encode("utf-8")).decode("ascii").rstrip("=")
@@ -134,6 +137,13 @@ class PlainChecker:
     def outcome(self) -> bool:
         return bool(self.key["outcome"])
 
+    def kind(self) -> str:
+        """For a vote: "ballot" (the votes asked for) or "outcome"."""
+        return "ballot" if isinstance(self.key, Mapping) else "outcome"
+
+    def vote_ok(self, member: str, vote: str) -> bool:
+        return self.key["ballot"].get(member, self.key.get("others")) == vote
+
 
 class EncodedChecker:
     """Answers the same questions from an encoded check, without decoding hashes."""
@@ -144,27 +154,34 @@ class EncodedChecker:
         self._hashes = self._payload.get("h", [])
 
     def option_ok(self, option: str) -> bool:
-        return _digest(self.qid, "option", option) in self._hashes
+        return digest(self.qid, "option", option) in self._hashes
 
     def n_correct(self) -> int:
         return len(self._hashes)
 
     def position_ok(self, index: int, item: str) -> bool:
-        return index < len(self._hashes) and _digest(self.qid, "position", str(index), item) == self._hashes[index]
+        return index < len(self._hashes) and digest(self.qid, "position", str(index), item) == self._hashes[index]
 
     def category_ok(self, item: str, category: str) -> bool:
-        return _digest(self.qid, "category", item, category) in self._hashes
+        return digest(self.qid, "category", item, category) in self._hashes
 
     def number(self) -> tuple[float, float]:
-        blob = base64.b64decode(self._payload["b"])
-        value, tolerance = json.loads(_xor(blob, _keystream(self.qid, len(blob))))
+        value, tolerance = unhide(self.qid, self._payload["b"])
         return float(value), float(tolerance)
 
     def outcome_is(self, label: str) -> bool:
-        return _digest(self.qid, "outcome", label) in self._hashes
+        return digest(self.qid, "outcome", label) in self._hashes
 
     def outcome(self) -> bool:
-        return _digest(self.qid, "outcome", "true") in self._hashes
+        return digest(self.qid, "outcome", "true") in self._hashes
+
+    def kind(self) -> str:
+        return "ballot" if "v" in self._payload else "outcome"
+
+    def vote_ok(self, member: str, vote: str) -> bool:
+        if digest(self.qid, "listed", member) in self._payload.get("l", []):
+            return digest(self.qid, "vote", member, vote) in self._payload["v"]
+        return self._payload.get("o") == digest(self.qid, "others", vote)
 
     def __repr__(self) -> str:  # never show the payload, even by accident
         return f"<encoded check for {self.qid}>"
@@ -176,6 +193,6 @@ def checker(qtype: str, qid: str, key: Any) -> PlainChecker | EncodedChecker | N
         return None
     if is_encoded(key):
         return EncodedChecker(qtype, qid, key)
-    if isinstance(key, Mapping) and qtype not in ("number", "classify", "forecast", "written"):
+    if isinstance(key, Mapping) and qtype not in ("number", "classify", "forecast", "vote", "written"):
         raise ValueError(f"unexpected key shape for a {qtype} question")
     return PlainChecker(qtype, key)

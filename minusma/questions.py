@@ -29,9 +29,11 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from . import council as _council
 from . import cutoff as _cutoff
 from . import data as _data
 from . import keys as _keys
+from . import qtypes as _qtypes
 from . import paths
 from . import spec as _spec
 from . import store as _store
@@ -63,6 +65,9 @@ def setup(notebook: str) -> None:
     notice = _store.get_store(notebook).notice
     if notice:
         print(notice)
+    from IPython.display import Javascript, display
+
+    display(Javascript(_BROWSER_HELP))
 
 
 def solution_copy() -> None:
@@ -107,6 +112,76 @@ def _auto_width() -> widgets.Layout:
 
 _LABEL_STYLE = {"description_width": "initial"}
 
+#: The module's own stylesheet, carried by every question so that it applies
+#: wherever the question is shown (JupyterLab, Voila, a reopened notebook).
+#: ``.jupyter-widgets-disconnected`` is the class ipywidgets puts on a widget
+#: whose kernel is gone (restart, crash, cull): such a question is greyed,
+#: ignores the mouse and says how to reconnect, so no click seems to save.
+_CSS = """
+.minusma-question, .minusma-identity, .minusma-handin { position: relative; max-width: 100%; }
+.minusma-question.jupyter-widgets-disconnected > *,
+.minusma-identity.jupyter-widgets-disconnected > *,
+.minusma-handin.jupyter-widgets-disconnected > * { opacity: 0.35; pointer-events: none; }
+.minusma-question.jupyter-widgets-disconnected::after,
+.minusma-identity.jupyter-widgets-disconnected::after,
+.minusma-handin.jupyter-widgets-disconnected::after {
+  content: "Not connected: the kernel restarted or stopped, so this box cannot save. Run this cell again to reconnect.";
+  position: absolute; left: 8px; right: 8px; top: 8px; padding: 6px 10px; z-index: 10;
+  background: #fff3cd; color: #5c3b00; border: 2px solid #8a4b00; font-weight: bold;
+}
+.minusma-question .widget-text input, .minusma-question .widget-textarea textarea { max-width: 100%; }
+.minusma-question .widget-textarea textarea { font-family: inherit; font-size: 1em; line-height: 1.4; }
+.minusma-question .minusma-order-row button { flex: 0 0 3em; }
+.minusma-vote .widget-toggle-buttons { display: flex; flex-flow: row wrap; align-items: center; }
+.minusma-vote .widget-toggle-buttons > .widget-label { flex: 0 0 19em; width: 19em; }
+.minusma-vote .widget-toggle-button.mod-active { background: #0072B2; color: #fff; font-weight: bold; }
+.minusma-vote .widget-toggle-button.mod-active::before { content: "\\2713  "; }
+"""
+
+
+def _stylesheet() -> widgets.HTML:
+    sheet = widgets.HTML(f"<style>{_CSS}</style>", layout=widgets.Layout(height="0px", margin="0"))
+    sheet.add_class("minusma-style")
+    return sheet
+
+
+#: Keyboard and screen-reader help that only the browser can give, installed
+#: once per page by :func:`setup` (JupyterLab runs it when the cell runs):
+#: arrow keys go to radio buttons, drop-downs and sliders instead of moving
+#: between cells (``data-lm-suppress-shortcuts`` tells JupyterLab to leave
+#: them alone); buttons named only by a symbol get their tooltip as their
+#: name; a chosen vote says so (``aria-pressed``); feedback is announced.
+_BROWSER_HELP = """
+(function () {
+  if (window.minusmaHelp) { return; }
+  window.minusmaHelp = true;
+  function mend(root) {
+    root.querySelectorAll('.minusma-question .widget-radio-box, .minusma-question select,'
+      + ' .minusma-question .widget-slider, .minusma-question .noUi-target').forEach(function (el) {
+      el.setAttribute('data-lm-suppress-shortcuts', 'true');
+    });
+    root.querySelectorAll('.minusma-question button[title]').forEach(function (el) {
+      if (el.getAttribute('aria-label') !== el.title) { el.setAttribute('aria-label', el.title); }
+    });
+    root.querySelectorAll('.minusma-vote .widget-toggle-button').forEach(function (el) {
+      var pressed = el.classList.contains('mod-active') ? 'true' : 'false';
+      if (el.getAttribute('aria-pressed') !== pressed) { el.setAttribute('aria-pressed', pressed); }
+    });
+    root.querySelectorAll('.minusma-question .noUi-handle').forEach(function (el) {
+      var box = el.closest('.widget-slider');
+      var label = box && box.querySelector('.widget-label');
+      if (label && !el.getAttribute('aria-label')) { el.setAttribute('aria-label', label.textContent); }
+    });
+    root.querySelectorAll('.minusma-feedback, .minusma-status').forEach(function (el) {
+      if (!el.getAttribute('role')) { el.setAttribute('role', 'status'); el.setAttribute('aria-live', 'polite'); }
+    });
+  }
+  mend(document);
+  new MutationObserver(function () { mend(document); }).observe(document.body,
+    { subtree: true, childList: true, attributes: true, attributeFilter: ['class'] });
+})();
+"""
+
 
 class Question(widgets.VBox):
     """Base of every question widget: header, inputs, Check button, feedback, save status.
@@ -128,6 +203,10 @@ class Question(widgets.VBox):
         self.notebook = _notebook_for(spec.id)
         self.store = _store.get_store(self.notebook)
         self._restoring = False
+        #: The answer this view last showed from the file or saved itself, and its time stamp:
+        #: what the view "knows", so that it never overwrites a newer answer from another view.
+        self._base: Any = None
+        self._base_saved_at: str | None = None
         self._header = widgets.HTML(self._header_html())
         self._feedback = widgets.HTML(layout=_auto_width())
         self._status = widgets.HTML(layout=_auto_width())
@@ -135,7 +214,7 @@ class Question(widgets.VBox):
         self._feedback.add_class("minusma-feedback")
         controls = self._build()
         buttons = self._buttons()
-        children = [self._header, *controls]
+        children = [_stylesheet(), self._header, *controls]
         if buttons:
             children.append(widgets.HBox(buttons))
         children += [self._feedback, self._status]
@@ -196,12 +275,14 @@ class Question(widgets.VBox):
         self._status.value = f'<span style="color:{colour}">{symbol}{_esc(message)}</span>'
 
     def _restore(self) -> None:
-        saved = self.store.value(self.spec.id)
+        entry = self.store.entry(self.spec.id)
         self._restoring = True
         try:
-            if saved is not None:
+            if entry is not None:
                 try:
-                    self._show(self._validate(saved))
+                    value = self._validate(entry["value"])
+                    self._show(value)
+                    self._base, self._base_saved_at = value, entry["saved_at"]
                     self._set_status("Your saved answer is restored.", "info")
                 except AnswerError:
                     self._set_status(
@@ -211,6 +292,27 @@ class Question(widgets.VBox):
             self._after_change()
         finally:
             self._restoring = False
+
+    def _newer_elsewhere(self) -> dict[str, Any] | None:
+        """The saved entry if another view (a second tab, a copy of the notebook) saved it after this view did."""
+        self.store.refresh()
+        entry = self.store.entry(self.spec.id)
+        if entry is None or entry["saved_at"] == self._base_saved_at:
+            return None
+        return entry
+
+    def _catch_up(self, entry: dict[str, Any]) -> None:
+        """Show a newer answer saved by another view, and say so."""
+        self._restoring = True
+        try:
+            value = self._validate(entry["value"])
+            self._show(value)
+            self._base, self._base_saved_at = value, entry["saved_at"]
+            self._after_change()
+        finally:
+            self._restoring = False
+        self._set_status(f"This answer was changed in another tab or copy of this notebook at "
+                         f"{_local_time(entry['saved_at'])}; this view now shows that answer.", "warning")
 
     def _validate(self, value: Any) -> Any:
         return _spec.validate_answer(self.spec, value)
@@ -223,8 +325,19 @@ class Question(widgets.VBox):
         self._feedback.value = ""  # feedback was about the previous answer
         self._save_current()
 
+    def _edited_here(self) -> bool:
+        """Whether this view shows an answer of its own that is not saved yet (e.g. a number typed without Enter)."""
+        current = self._read()
+        if current is None:
+            return False
+        try:
+            return self._validate(current) != self._base
+        except AnswerError:
+            return True  # let saving explain what is wrong with it
+
     def _save_current(self) -> bool:
         current = self._read()
+        elsewhere = self._newer_elsewhere()
         had_answer = self.store.value(self.spec.id) is not None
         if current is None:
             self._set_status(self._empty_message() + (" Your saved answer is kept." if had_answer else ""), "info")
@@ -232,7 +345,11 @@ class Question(widgets.VBox):
         try:
             value = self._validate(current)
             if value != self.store.value(self.spec.id):
-                self.store.save(self.spec.id, self.spec.type, value)
+                entry = self.store.save(self.spec.id, self.spec.type, value)
+                self._base_saved_at = entry["saved_at"]
+            else:
+                self._base_saved_at = self.store.entry(self.spec.id)["saved_at"]
+            self._base = value
         except AnswerError as exc:
             kept = " Your previous answer is kept." if had_answer and "kept" not in str(exc) else ""
             self._set_status(f"{exc}{kept}", "error")
@@ -240,7 +357,9 @@ class Question(widgets.VBox):
         except OSError as exc:
             self._set_status(f"Could not save ({exc.strerror or exc}). Your previous answer is kept; try again.", "error")
             return False
-        self._set_status(f"Saved at {_clock()}.", "ok")
+        note = (f" It replaces the answer given in another tab or copy at {_local_time(elsewhere['saved_at'])}."
+                if elsewhere is not None and elsewhere["value"] != value else "")
+        self._set_status(f"Saved at {_clock()}.{note}", "ok")
         return True
 
     # -- public API -------------------------------------------------------------
@@ -271,9 +390,25 @@ class Question(widgets.VBox):
         return _spec.score(self.spec, self.value, self._key)
 
     def check(self) -> Result:
-        """Save what is shown, score it and show feedback (the Check button does this)."""
-        if self._read() is not None and not self._save_current():
-            return Result(0.0, float(self.spec.points), "unanswered", _strip_tags(self._status.value), "")
+        """Score the saved answer and show feedback (the Check button does this).
+
+        An edit made in this view and not saved yet (a number typed without
+        Enter) is saved first. Otherwise Check saves nothing: if another view
+        saved a newer answer, this view shows it and scores that one, so a
+        stale view never overwrites a newer answer.
+        """
+        if self._read() is None:
+            kept = " Your saved answer is kept." if self.value is not None else ""
+            result = Result(0.0, float(self.spec.points), "unanswered", self._empty_message() + kept, "")
+            self._show_result(result)
+            return result
+        if self._edited_here():
+            if not self._save_current():
+                return Result(0.0, float(self.spec.points), "unanswered", _strip_tags(self._status.value), "")
+        else:
+            newer = self._newer_elsewhere()
+            if newer is not None:
+                self._catch_up(newer)
         result = self.result()
         if self.value is not None:
             try:
@@ -288,8 +423,11 @@ class Question(widgets.VBox):
             "correct": ("✔", "#1a6b2f"), "partial": ("◐", "#8a4b00"), "incorrect": ("✘", "#a40000"),
             "unanswered": ("…", "#333"), "hand": ("✎", "#333"),
         }[result.status]
+        if result.status == "partial" and not _qtypes.TYPES[self.spec.type].check_shows_points:
+            style = ("✘", "#a40000")  # partial credit would tell which options are right
         text = f"{style[0]} {_esc(result.feedback)}"
-        if result.status in ("correct", "partial", "incorrect"):
+        shows_points = result.status == "correct" or _qtypes.TYPES[self.spec.type].check_shows_points
+        if result.status in ("correct", "partial", "incorrect") and shows_points:
             text += f" <small>({_fmt_points(result.points)} of {_points_text(result.max_points)})</small>"
         if result.hint and result.status != "correct":
             text += f"<br><i>Hint:</i> {_esc(result.hint)}"
@@ -303,7 +441,26 @@ class Question(widgets.VBox):
 
 
 def _fmt_points(points: float) -> str:
-    return str(int(points)) if float(points).is_integer() else f"{points:g}"
+    """Points as every page of the course shows them: at most two decimals (0.67, 1.5, 2)."""
+    return f"{round(float(points), 2):g}"
+
+
+def _readable_time(stamp: str) -> str:
+    """An ISO UTC time stamp as words in the reader's time zone, e.g. "2 December 2026 at 14:05"."""
+    try:
+        moment = _dt.datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone()
+    except ValueError:
+        return stamp
+    return f"{moment.day} {moment:%B %Y} at {moment:%H:%M}"
+
+
+def _local_time(stamp: str) -> str:
+    """An ISO UTC time stamp as a reader's local time of day, e.g. "14:05:09"."""
+    try:
+        moment = _dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return stamp
+    return moment.astimezone().strftime("%H:%M:%S")
 
 
 def _strip_tags(markup: str) -> str:
@@ -315,7 +472,7 @@ def _strip_tags(markup: str) -> str:
 # --------------------------------------------------------------------------
 
 class SingleChoice(Question):
-    """One option from a list (radio buttons: arrow keys move between options)."""
+    """One option from a list (radio buttons: the arrow keys or Space choose)."""
 
     def _build(self):
         self._radio = widgets.RadioButtons(options=list(self.spec.options), value=None,
@@ -344,7 +501,11 @@ class MultipleChoice(Question):
         return [widgets.HTML("<i>Tick every option that applies.</i>"), *self._boxes]
 
     def _read(self):
-        return [o for o, box in zip(self.spec.options, self._boxes) if box.value]
+        # Nothing ticked is no answer (not an answer "none of these"), so Check never saves it.
+        return [o for o, box in zip(self.spec.options, self._boxes) if box.value] or None
+
+    def _empty_message(self):
+        return "No option ticked yet."
 
     def _show(self, value):
         for o, box in zip(self.spec.options, self._boxes):
@@ -356,8 +517,9 @@ class Number(Question):
 
     def _build(self):
         unit = f" ({self.spec.unit})" if self.spec.unit else ""
-        self._text = widgets.Text(value="", description=f"Your answer{unit}:", placeholder="type a number, then Enter",
-                                  continuous_update=False, style=_LABEL_STYLE)
+        self._text = widgets.Text(value="", description=f"Your answer{unit}:", placeholder="a number, then Enter",
+                                  continuous_update=False, style=_LABEL_STYLE,
+                                  layout=widgets.Layout(width="30em", max_width="100%"))
         self._text.observe(self._changed, names="value")
         return [self._text]
 
@@ -376,6 +538,7 @@ class Order(Question):
 
     def _build(self):
         self._order = list(self.spec.items)
+        self._touched = False  # the starting order is not an answer until an item is moved (or one is restored)
         self._labels, self._ups, self._downs, rows = [], [], [], []
         for i in range(len(self._order)):
             label = widgets.HTML(layout=widgets.Layout(width="auto", min_width="20em"))
@@ -387,7 +550,9 @@ class Order(Question):
             self._labels.append(label)
             self._ups.append(up)
             self._downs.append(down)
-            rows.append(widgets.HBox([up, down, label]))
+            row = widgets.HBox([up, down, label])
+            row.add_class("minusma-order-row")
+            rows.append(row)
         self._render()
         return [widgets.HTML("<i>Use ▲ and ▼ (or Tab then Enter) to move items; the first is at the top.</i>"), *rows]
 
@@ -405,21 +570,24 @@ class Order(Question):
         if not 0 <= other < len(self._order):
             return
         self._order[index], self._order[other] = self._order[other], self._order[index]
+        self._touched = True
         self._render()
+        # Keep the keyboard on the item that moved: its button in its new row (or the other one at an end).
+        buttons = self._ups if step < 0 else self._downs
+        target = buttons[other] if not buttons[other].disabled else (self._downs if step < 0 else self._ups)[other]
+        target.focus()
         self._changed()
 
     def _read(self):
-        return list(self._order)
+        return list(self._order) if self._touched else None
 
     def _show(self, value):
         self._order = list(value)
+        self._touched = True
         self._render()
 
-    def move(self, item: str, position: int) -> None:
-        """Move ``item`` to ``position`` (0 = top) and save, as the buttons would."""
-        order = [x for x in self._order if x != item]
-        order.insert(position, item)
-        self.answer(order)
+    def _empty_message(self):
+        return "Move at least one item with ▲ or ▼ first (the starting order is not an answer)."
 
 
 class _OneChoicePerItem(Question):
@@ -447,14 +615,15 @@ class Classify(_OneChoicePerItem):
         self._menus = self._per_item = {}
         for item in self.spec.items:
             menu = widgets.Dropdown(options=list(self.spec.categories), value=None, description=item,
-                                    tooltip=item, style=_LABEL_STYLE, layout=_auto_width())
+                                    tooltip=item, style={"description_width": "24em"},
+                                    layout=widgets.Layout(width="40em", max_width="100%"))
             menu.observe(self._changed, names="value")
             self._menus[item] = menu
         return [widgets.HTML(f"<i>Choose a category for each: {_esc(', '.join(self.spec.categories))}.</i>"),
                 *self._menus.values()]
 
     def _empty_message(self):
-        return "Choose a category for at least one statement."
+        return "Choose a category for at least one item."
 
 
 class Forecast(Question):
@@ -464,9 +633,10 @@ class Forecast(Question):
 
     def _build(self):
         self._slider = widgets.IntSlider(value=50, min=0, max=100, step=1, description="Probability (%):",
-                                         style=_LABEL_STYLE, layout=widgets.Layout(width="32em"))
+                                         style=_LABEL_STYLE, layout=widgets.Layout(width="32em", max_width="100%"))
         self._reason = widgets.Text(value="", description="Reason (one line):", placeholder="why this probability?",
-                                    style=_LABEL_STYLE, layout=widgets.Layout(width="48em"))
+                                    style=_LABEL_STYLE, layout=widgets.Layout(width="48em", max_width="100%"))
+        self._confirming_default = False  # a first Lock press at the untouched 50 % asks to be sure
         self._lock_button = widgets.Button(description="Lock forecast", icon="lock",
                                            tooltip="Lock it: a locked forecast can never be changed")
         self._lock_button.on_click(lambda _b: self.lock())
@@ -476,6 +646,9 @@ class Forecast(Question):
 
     def _read(self):
         return {"probability": int(self._slider.value), "reason": self._reason.value, "locked_at": None}
+
+    def _after_change(self):
+        self._confirming_default = False  # any change: a later Lock at 50 % asks again
 
     def _show(self, value):
         self._slider.value = value["probability"]
@@ -488,8 +661,8 @@ class Forecast(Question):
             w.disabled = locked
         if locked:
             self._lock_button.description = "Locked"
-            self._feedback.value = (f'<div role="status">🔒 Forecast locked at {_esc(locked_at)} (UTC): '
-                                    f'{self._slider.value} %. It will be scored against what happens.</div>')
+            self._feedback.value = (f"<div><b>Locked</b> on {_esc(_readable_time(locked_at))}: "
+                                    f"{self._slider.value} %. It will be scored against what happens.</div>")
 
     def _save_current(self) -> bool:
         self.store.refresh()  # locked in another kernel (the notebook open twice)? then locked here too
@@ -527,6 +700,13 @@ class Forecast(Question):
         if not draft["reason"].strip():
             self._set_status("Add a one-line reason before locking your forecast.", "error")
             return False
+        saved = self.store.value(self.spec.id)
+        untouched = draft["probability"] == 50 and (saved is None or saved["probability"] == 50)
+        if untouched and not self._confirming_default:
+            self._confirming_default = True
+            self._set_status("The slider is still at 50 %, where it starts. If 50 % is your forecast, "
+                             "press Lock forecast again; otherwise move the slider first.", "warning")
+            return False
         try:
             value = self._validate({**draft, "locked_at": _spec.now_iso()})
             self.store.save(self.spec.id, self.spec.type, value)
@@ -545,18 +725,15 @@ class Vote(_OneChoicePerItem):
     """A Council ballot: yes / no / abstain for each member, with the outcome shown live."""
 
     def __init__(self, spec: QuestionSpec, check: str | None = None):
-        self._members, self._permanent = _spec.council_members(spec)
+        self._members, self._permanent = _council.members_of(spec)
         super().__init__(spec, check)
-
-    def _validate(self, value):
-        return _spec.validate_answer(self.spec, value, members=self._members)
 
     def _build(self):
         self._buttons_by_member = self._per_item = {}
         rows = []
         for member in self._members:
             label = member + (" (permanent)" if member in self._permanent else "")
-            toggle = widgets.ToggleButtons(options=list(_spec.VOTE_CHOICES), value=None, description=label,
+            toggle = widgets.ToggleButtons(options=list(_council.VOTE_CHOICES), value=None, description=label,
                                            tooltips=[f"{member}: yes", f"{member}: no", f"{member}: abstain"],
                                            style={"description_width": "19em", "button_width": "7em"})
             toggle.observe(self._changed, names="value")
@@ -564,21 +741,15 @@ class Vote(_OneChoicePerItem):
             rows.append(toggle)
         self._outcome = widgets.HTML(layout=_auto_width())
         self._outcome.add_class("minusma-outcome")
-        rule = (f"<i>Rule (UN Charter, Art. 27(3)): adopted with at least {_spec.VOTES_NEEDED} yes votes "
+        rule = (f"<i>Rule (UN Charter, Art. 27(3)): adopted with at least {_council.VOTES_NEEDED} yes votes "
                 "and no permanent member voting no. An abstention is not a veto.</i>")
-        # the chosen vote must stand out by more than a shade of grey: colour, weight and a tick
-        style = widgets.HTML(
-            "<style>.minusma-vote .widget-toggle-buttons{display:flex;flex-flow:row nowrap;align-items:center}"
-            ".minusma-vote .widget-toggle-buttons>.widget-label{flex:0 0 19em;width:19em}"
-            ".minusma-vote .widget-toggle-button.mod-active"
-            "{background:#0072B2;color:#fff;font-weight:bold}"
-            ".minusma-vote .widget-toggle-button.mod-active::before{content:'\\2713  '}</style>")
+        # the chosen vote stands out by colour, weight and a tick (the module's stylesheet, _CSS)
         self.add_class("minusma-vote")
-        return [style, widgets.HTML(rule), *rows, self._outcome]
+        return [widgets.HTML(rule), *rows, self._outcome]
 
     def _after_change(self):
         votes = self._read() or {}
-        outcome = _spec.council_outcome(votes, self._permanent, self._members)
+        outcome = _council.council_outcome(votes, self._permanent, self._members)
         self._outcome.value = f"<b>Outcome so far:</b> {_esc(outcome.explain())}"
 
     def _empty_message(self):
@@ -589,9 +760,9 @@ class Vote(_OneChoicePerItem):
         """The Council members on this ballot, in the order shown."""
         return self._members
 
-    def outcome(self) -> _spec.CouncilOutcome:
+    def outcome(self) -> _council.CouncilOutcome:
         """The outcome of the ballot as shown."""
-        return _spec.council_outcome(self._read() or {}, self._permanent, self._members)
+        return _council.council_outcome(self._read() or {}, self._permanent, self._members)
 
 
 class Written(Question):
@@ -602,7 +773,7 @@ class Written(Question):
     def _build(self):
         self._text = widgets.Textarea(value="", description="Your answer:", placeholder="Write your answer here.",
                                       continuous_update=True, style=_LABEL_STYLE,
-                                      layout=widgets.Layout(width="95%", height="10em"))
+                                      layout=widgets.Layout(width="95%", height="16em"))
         self._text.observe(self._changed, names="value")
         self._count = widgets.HTML()
         self._count.add_class("minusma-wordcount")
@@ -725,11 +896,13 @@ class Identity(widgets.VBox):
         self._id = widgets.Text(value=saved["id"] if saved else "", description="Student id:",
                                 placeholder="letters, digits, . - _", style=_LABEL_STYLE,
                                 layout=widgets.Layout(width="32em"))
-        self._button = widgets.Button(description="Save my name and id", icon="user")
+        self._button = widgets.Button(description="Save my name and id", icon="user",
+                                      layout=widgets.Layout(width="auto"))
         self._button.on_click(lambda _b: self.save())
         self._status = widgets.HTML()
         self._status.add_class("minusma-status")
         super().__init__(children=[
+            _stylesheet(),
             widgets.HTML("<b>Who are you?</b> Your name and id go on every notebook you hand in. You do this once."),
             self._name, self._id, self._button, self._status,
         ], layout=widgets.Layout(border="1px solid #bbb", padding="6px 10px", margin="8px 0"))

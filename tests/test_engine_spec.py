@@ -470,8 +470,8 @@ def test_damaged_rubric_file_gives_one_clear_message(tmp_path):
     broken = tmp_path / "rubric.yaml"
     broken.write_text("criteria: [not, a, mapping", encoding="utf-8")
     with pytest.raises(spec_module.RubricFileError, match="instructor/rubric.yaml could not be read"):
-        spec_module._rubric_criteria(broken)
+        spec_module.rubric_criteria(broken)
     missing = tmp_path / "nothing.yaml"
     with pytest.raises(spec_module.RubricFileError, match="git checkout instructor/rubric.yaml"):
-        spec_module._rubric_criteria(missing)
-    assert spec_module._rubric_criteria() == spec_module.RUBRIC_CRITERIA
+        spec_module.rubric_criteria(missing)
+    assert spec_module.rubric_criteria() == spec_module.RUBRIC_CRITERIA
