@@ -8,10 +8,12 @@ Each ``solutions/NN_slug.ipynb`` is the master. Its exercise twin is made by:
   placeholder that is still valid Python (``name = ...  # your code here`` for
   each name the solution assigned, else ``...  # your code here``), or, in a
   Markdown cell, by "*Your answer here.*";
-* replacing each ``### BEGIN KEY`` ... ``### END KEY`` region (which must hold
-  exactly one ``key=<literal>,`` argument of a question builder) by
-  ``check="mk1:...",`` (:func:`minusma.keys.encode`), or by nothing for
-  written answers, whose model answers never leave solutions;
+* removing each ``### BEGIN KEY`` ... ``### END KEY`` region (which must hold
+  exactly one ``key=<literal>,`` argument of a question builder); the key's
+  encoded check (:func:`minusma.keys.encode`) goes to the notebook's checks
+  file, ``exercises/.checks/NN_slug.json``, out of the cells students read,
+  where the question widgets find it by question id. Written answers get no
+  check: their model answers never leave solutions;
 * clearing outputs and execution counts, and removing widget state.
 
 The output is deterministic (same input, byte-identical file), so
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import json
 import re
 import sys
 import textwrap
@@ -37,6 +40,8 @@ from .files import write_text_atomic
 SOLUTION_ONLY_TAG = "solution-only"
 _MARKER = re.compile(r"^(?P<indent>[ \t]*)###[ \t]*(?P<what>BEGIN|END)[ \t]+(?P<kind>SOLUTION|KEY)[ \t]*$")
 PLACEHOLDER_COMMENT = "# your code here"
+#: Where the build puts each exercise notebook's encoded checks (hidden from the file browser).
+CHECKS_FOLDER = ".checks"
 MARKDOWN_PLACEHOLDER = "*Your answer here.*"
 
 
@@ -89,9 +94,9 @@ def _solution_placeholder(region: list[str], indent: str) -> list[str]:
     return [f"{indent}{name} = ...  {PLACEHOLDER_COMMENT}" for name in names]
 
 
-def _key_replacement(region: list[str], begin: int, end: int, indent: str, calls: list[spec.QuestionCall],
-                     where: str) -> list[str]:
-    """The ``check=`` line that replaces one KEY region (lines ``begin``..``end``, 0-based)."""
+def _key_check(region: list[str], begin: int, end: int, calls: list[spec.QuestionCall],
+               where: str) -> tuple[str, str | None]:
+    """(question id, encoded check or None) of one KEY region (lines ``begin``..``end``, 0-based)."""
     text = "\n".join(line.strip() for line in region).rstrip().rstrip(",")
     try:
         call = ast.parse(f"f({text})", mode="eval").body
@@ -103,12 +108,11 @@ def _key_replacement(region: list[str], begin: int, end: int, indent: str, calls
     if len(owners) != 1:
         raise BuildError(f"{where}, line {begin + 1}: a KEY region must sit inside one question builder call")
     owner = owners[0].spec
-    check = keys.encode(owner.type, owner.id, owner.key)
-    return [] if check is None else [f'{indent}check="{check}",']
+    return owner.id, keys.encode(owner.type, owner.id, owner.key)
 
 
-def exercise_source(source: str, where: str) -> str:
-    """The exercise version of one code cell's source."""
+def exercise_source(source: str, where: str, checks: dict[str, str] | None = None) -> str:
+    """The exercise version of one code cell's source; encoded checks of its keys go into ``checks``."""
     lines = source.split("\n")
     regions = _regions(lines, where)
     if not regions:
@@ -122,7 +126,9 @@ def exercise_source(source: str, where: str) -> str:
             if kind == "SOLUTION":
                 result += _solution_placeholder(inner, indent)
             else:
-                result += _key_replacement(inner, begin, end, indent, calls, where)
+                qid, check = _key_check(inner, begin, end, calls, where)
+                if check is not None and checks is not None:
+                    checks[qid] = check
             position = end + 1
         result += lines[position:]
         out = "\n".join(result)
@@ -146,8 +152,8 @@ def markdown_source(source: str, where: str) -> str:
     return "\n".join(result)
 
 
-def build_notebook(solution: Path) -> str:
-    """The exercise notebook made from ``solution``, as the exact text to write."""
+def build_notebook(solution: Path, checks: dict[str, str] | None = None) -> str:
+    """The exercise notebook made from ``solution``, as the exact text to write (its checks go into ``checks``)."""
     nb = nbformat.read(solution, as_version=4)
     name = solution.name
     cells = []
@@ -157,7 +163,7 @@ def build_notebook(solution: Path) -> str:
             continue
         where = f"solutions/{name}, cell {index}"
         if cell.cell_type == "code":
-            cell.source = exercise_source(cell.source, where)
+            cell.source = exercise_source(cell.source, where, checks)
             cell.outputs = []
             cell.execution_count = None
         elif cell.cell_type == "markdown":
@@ -191,31 +197,59 @@ def _same_questions(solution: Path, exercise_nb, name: str) -> None:
                          f"(missing: {', '.join(missing) or 'none'}; are builder calls in solution-only cells?)")
 
 
-def plan(solutions_dir: Path | None = None, exercises_dir: Path | None = None) -> dict[Path, str]:
-    """Every exercise file to write, with its content."""
+def checks_path(exercises_dir: Path, notebook: str) -> Path:
+    """The checks file of exercise ``notebook`` (e.g. ``00_start_here``)."""
+    return exercises_dir / CHECKS_FOLDER / f"{notebook}.json"
+
+
+def exercise_texts(solutions_dir: Path | None = None, exercises_dir: Path | None = None) -> dict[Path, str]:
+    """Every file the build writes, with its content: each exercise notebook and its checks file."""
     solutions_dir = solutions_dir or paths.SOLUTIONS_DIR
     exercises_dir = exercises_dir or paths.EXERCISES_DIR
-    return {exercises_dir / s.name: build_notebook(s) for s in sorted(solutions_dir.glob("[0-9][0-9]_*.ipynb"))}
+    texts: dict[Path, str] = {}
+    for solution in sorted(solutions_dir.glob("[0-9][0-9]_*.ipynb")):
+        checks: dict[str, str] = {}
+        texts[exercises_dir / solution.name] = build_notebook(solution, checks)
+        texts[checks_path(exercises_dir, solution.stem)] = json.dumps(checks, indent=1, sort_keys=True) + "\n"
+    return texts
 
 
 def orphans(wanted: dict[Path, str], exercises_dir: Path) -> list[Path]:
-    """Exercise notebooks the build would not write: they have no master in solutions/ (never deleted)."""
-    return [p for p in sorted(exercises_dir.glob("*.ipynb")) if p not in wanted]
+    """Exercise notebooks and checks files the build would not write: no master in solutions/ (never deleted)."""
+    found = [*exercises_dir.glob("*.ipynb"), *(exercises_dir / CHECKS_FOLDER).glob("*.json")]
+    return [p for p in sorted(found) if p not in wanted]
 
 
 def out_of_date(solutions_dir: Path | None = None, exercises_dir: Path | None = None) -> list[str]:
     """Problems that make ``exercises/`` differ from what the build would write (empty if in step)."""
     exercises_dir = exercises_dir or paths.EXERCISES_DIR
-    wanted = plan(solutions_dir, exercises_dir)
+    wanted = exercise_texts(solutions_dir, exercises_dir)
     problems = []
     for target, text in wanted.items():
+        shown = _shown(target, exercises_dir)
         if not target.exists():
-            problems.append(f"exercises/{target.name} is missing")
+            problems.append(f"{shown} is missing")
         elif target.read_text(encoding="utf-8") != text:
-            problems.append(f"exercises/{target.name} is out of date")
+            problems.append(f"{shown} is out of date")
     for extra in orphans(wanted, exercises_dir):
-        problems.append(f"exercises/{extra.name} has no master in solutions/")
+        problems.append(f"{_shown(extra, exercises_dir)} has no master in solutions/")
     return problems
+
+
+def _shown(path: Path, exercises_dir: Path) -> str:
+    return "exercises/" + path.relative_to(exercises_dir).as_posix()
+
+
+def read_checks(notebook: str, exercises_dir: Path | None = None) -> dict[str, str]:
+    """The encoded checks of exercise ``notebook`` by question id (empty if it has none)."""
+    path = checks_path(exercises_dir or paths.EXERCISES_DIR, notebook)
+    try:
+        checks = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError):
+        raise BuildError(f"{_shown(path, path.parent.parent)} is damaged; download the exercises again") from None
+    return {str(k): str(v) for k, v in checks.items()} if isinstance(checks, dict) else {}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -236,15 +270,16 @@ def main(argv: list[str] | None = None) -> int:
             print("exercises/ is in step with solutions/.")
             return 0
         written = 0
-        wanted = plan()
+        wanted = exercise_texts()
         for target, text in wanted.items():
             if not target.exists() or target.read_text(encoding="utf-8") != text:
                 write_text_atomic(target, text)
                 written += 1
-                print(f"wrote exercises/{target.name}")
+                print(f"wrote {_shown(target, paths.EXERCISES_DIR)}")
         for extra in orphans(wanted, paths.EXERCISES_DIR):
-            print(f"warning: exercises/{extra.name} has no master in solutions/ (not deleted)", file=sys.stderr)
-        print(f"{written} exercise notebook(s) written; the others were already in step.")
+            print(f"warning: {_shown(extra, paths.EXERCISES_DIR)} has no master in solutions/ (not deleted)",
+                  file=sys.stderr)
+        print(f"{written} file(s) written; the others were already in step.")
         return 0
     except (BuildError, spec.SpecError) as exc:
         print(f"build failed: {exc}", file=sys.stderr)

@@ -6,7 +6,7 @@ In a notebook::
     q.setup("00_start_here")          # once, at the top: which notebook this is
     q.identity()                      # name and student id (asked once, in 00)
     q.single_choice("00.capital", "Which city is Mali's capital?",
-                    ["Bamako", "Gao", "Timbuktu"], points=1, check="mk1:...")
+                    ["Bamako", "Gao", "Timbuktu"], points=1)
 
 Every builder returns a labelled, keyboard-usable widget bound to its question
 id. Each change is validated and saved at once (:mod:`minusma.store`);
@@ -17,8 +17,10 @@ because the grading command reads questions from the notebook file without
 running it (:func:`minusma.spec.specs_from_notebook`).
 
 In ``solutions/`` the builders get ``key=`` (the plain key, between
-``### BEGIN KEY`` / ``### END KEY``); ``python -m minusma build`` turns it into
-``check=`` (an encoded key, :mod:`minusma.keys`) for ``exercises/``.
+``### BEGIN KEY`` / ``### END KEY``); ``python -m minusma build`` removes it
+from the exercise and writes its encoded check (:mod:`minusma.keys`) to
+``exercises/.checks/``, where each widget finds its own by question id.
+``check=`` can still be given directly (tests).
 """
 from __future__ import annotations
 
@@ -90,6 +92,18 @@ def _notebook_for(qid: str) -> str:
     if len(candidates) != 1:
         raise RuntimeError("Run the set-up cell at the top of the notebook first (it calls q.setup(...)).")
     return candidates[0]
+
+
+_checks_by_notebook: dict[str, dict[str, str]] = {}
+
+
+def _checks(notebook: str) -> dict[str, str]:
+    """The encoded checks of an exercise notebook (read once per kernel)."""
+    if notebook not in _checks_by_notebook:
+        from . import build
+
+        _checks_by_notebook[notebook] = build.read_checks(notebook)
+    return _checks_by_notebook[notebook]
 
 
 def _esc(text: str) -> str:
@@ -197,10 +211,11 @@ class Question(widgets.VBox):
         if spec.key is not None and check is not None:
             raise _spec.SpecError(f"{spec.id}: give key= (solutions) or check= (exercises), not both")
         self.spec = spec
-        self._key = spec.key if spec.key is not None else check
+        self.notebook = _notebook_for(spec.id)
+        # solutions: the plain key; exercises: the encoded check the build put in the notebook's checks file
+        self._key = spec.key if spec.key is not None else check if check is not None else _checks(self.notebook).get(spec.id)
         if self._key is not None:
             _keys.checker(spec.type, spec.id, self._key)  # fail now, not on first click, if damaged
-        self.notebook = _notebook_for(spec.id)
         self.store = _store.get_store(self.notebook)
         self._restoring = False
         #: The answer this view last showed from the file or saved itself, and its time stamp:

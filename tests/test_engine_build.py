@@ -55,13 +55,15 @@ def code(source, tags=(), outputs=()):
     return cell
 
 
-def test_key_region_becomes_an_encoded_check():
-    out = build.exercise_source(QUESTION_CELL, "test")
+def test_key_region_leaves_the_cell_and_its_check_goes_to_the_checks_file():
+    checks = {}
+    out = build.exercise_source(QUESTION_CELL, "test", checks)
     assert "13289" not in out and "BEGIN KEY" not in out and "key=" not in out
+    assert "check=" not in out and "mk1:" not in out, "no encoded key in the cell students read"
     (call,) = spec.question_calls(out)
-    assert call.spec.key is None and keys.is_encoded(call.check)
-    assert spec.score(call.spec, 13289, call.check).status == "correct"
-    assert '    check="mk1:' in out or "    check='mk1:" in out, "indentation kept"
+    assert call.spec.key is None and call.check is None
+    assert keys.is_encoded(checks["00.ceiling"])
+    assert spec.score(call.spec, 13289, checks["00.ceiling"]).status == "correct"
 
 
 def test_solution_region_becomes_a_runnable_placeholder():
@@ -98,8 +100,9 @@ def test_mistakes_in_solutions_stop_the_build(source, message):
 def test_written_key_disappears_entirely():
     source = ('q.written("00.w", "Why?", words=[10, 50],\n    ### BEGIN KEY\n'
               '    key={"model_answer": "Because consent matters.", "rubric": "exit_ticket"},\n    ### END KEY\n)')
-    out = build.exercise_source(source, "test")
-    assert "consent matters" not in out and "check=" not in out
+    checks = {}
+    out = build.exercise_source(source, "test", checks)
+    assert "consent matters" not in out and "check=" not in out and checks == {}
     assert spec.question_calls(out)[0].spec.words == (10, 50)
 
 
@@ -142,6 +145,7 @@ def test_check_mode_reports_stale_missing_and_orphan_files(tmp_path, monkeypatch
     assert "exercises/00_demo.ipynb is missing" in capsys.readouterr().out
     assert build.main([]) == 0
     first = (exercises / "00_demo.ipynb").read_bytes()
+    assert build.read_checks("00_demo", exercises).keys() == {"00.ceiling"}
     assert build.main(["--check"]) == 0
     assert build.main([]) == 0 and (exercises / "00_demo.ipynb").read_bytes() == first
     (exercises / "00_demo.ipynb").write_text(first.decode().replace("How many?", "How many??"), encoding="utf-8")
@@ -236,10 +240,7 @@ def test_exercises_leak_no_solution_text_key_or_model_answer(solution):
 
 @pytest.mark.parametrize("solution", SOLUTIONS, ids=relative)
 def test_solution_keys_score_full_marks_plain_and_encoded(solution):
-    exercise_checks = {}
-    for cell in nbformat.read(paths.EXERCISES_DIR / solution.name, as_version=4).cells:
-        if cell.cell_type == "code":
-            exercise_checks |= {c.spec.id: c.check for c in spec.question_calls(cell.source)}
+    exercise_checks = build.read_checks(solution.stem)
     specs = spec.specs_from_notebook(solution)
     assert specs, "a solutions notebook without questions"
     for s in specs:
@@ -261,3 +262,27 @@ def test_exercise_asks_the_same_questions(solution):
     plain = [s.to_dict() for s in spec.specs_from_notebook(solution)]
     generated = [s.to_dict() for s in spec.specs_from_notebook(paths.EXERCISES_DIR / solution.name)]
     assert plain == generated
+
+
+def test_widgets_in_an_exercise_find_their_check_by_question_id(tmp_path, monkeypatch):
+    from minusma import questions as q, store
+
+    make_solution(tmp_path, [code(QUESTION_CELL)])
+    monkeypatch.setattr(paths, "SOLUTIONS_DIR", tmp_path / "solutions")
+    monkeypatch.setattr(paths, "EXERCISES_DIR", tmp_path / "exercises")
+    monkeypatch.setenv("MINUSMA_WORK_DIR", str(tmp_path / "work"))
+    monkeypatch.setattr(q, "_checks_by_notebook", {})
+    assert build.main([]) == 0
+    store.forget_stores()
+    q.setup("00_demo")
+    widget = q.number("00.ceiling", "How many?", unit="military personnel")  # as the exercise cell reads
+    widget.answer(13289)
+    assert widget.check().status == "correct"
+    store.forget_stores()
+
+
+def test_a_damaged_checks_file_says_what_to_do(tmp_path):
+    (tmp_path / build.CHECKS_FOLDER).mkdir()
+    (tmp_path / build.CHECKS_FOLDER / "00_demo.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(BuildError, match="download the exercises again"):
+        build.read_checks("00_demo", tmp_path)
