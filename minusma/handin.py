@@ -9,6 +9,7 @@ file with the newer answers; the answers file itself is never changed.
 from __future__ import annotations
 
 import html
+import json
 import re
 from pathlib import Path
 
@@ -61,8 +62,53 @@ def hand_in(notebook: str) -> Path:
     return path
 
 
+def last_hand_in(notebook: str) -> dict | None:
+    """The student's last hand-in of ``notebook`` (the submission document), or None."""
+    student = _store.load_identity()
+    if student is None:
+        return None
+    path = hand_in_path(notebook, student["id"])
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return document if isinstance(document, dict) and isinstance(document.get("answers"), dict) else None
+
+
+def changed_since(notebook: str, handed_in: dict) -> list[str]:
+    """Question ids whose saved answer differs from the one in the hand-in ``handed_in``."""
+    answers_store = _store.get_store(notebook)
+    answers_store.refresh()
+    given = handed_in.get("answers", {})
+    return sorted(qid for qid, entry in answers_store.answers.items()
+                  if qid not in given or given[qid].get("value") != entry["value"])
+
+
+def where_to_find(path: Path) -> str:
+    """How a student gets the hand-in file out of JupyterLab, as HTML."""
+    shown = paths.display_path(path)
+    if Path(shown).is_absolute():  # the work folder is outside the course folder (a hub, a test)
+        return (f"The file is <code>{html.escape(shown)}</code>, outside the course folder: "
+                "ask your instructor how hand-ins are collected here.")
+    return (f"The file is <code>{html.escape(shown)}</code> in the course folder. To upload it: in the file "
+            "browser on the left, go to the course folder (the top of the path), open "
+            f"<code>{html.escape(str(Path(shown).parent.as_posix()))}</code>, right-click the file, choose "
+            "<b>Download</b>, then upload that file to your course site.")
+
+
+#: Live hand-in buttons of this kernel, by notebook: every saved answer tells them (see :func:`answers_changed`).
+_buttons: dict[str, list["HandInButton"]] = {}
+
+
+def answers_changed(notebook: str) -> None:
+    """Called after an answer of ``notebook`` is saved: hand-in buttons say if their file is now out of date."""
+    for button in _buttons.get(notebook, []):
+        button.show_state()
+
+
 class HandInButton(widgets.VBox):
-    """A button that hands in the notebook and says which file to upload."""
+    """A button that hands in the notebook, says what it handed in and how to upload it,
+    and says when answers changed after the last hand-in."""
 
     def __init__(self, notebook: str):
         self.notebook = notebook
@@ -72,20 +118,42 @@ class HandInButton(widgets.VBox):
         self._button.on_click(lambda _b: self.click())
         self._status = widgets.HTML()
         self._status.add_class("minusma-status")
-        super().__init__(children=[self._button, self._status])
+        from .questions import _stylesheet  # the module's one stylesheet (a lost kernel greys this too)
+
+        super().__init__(children=[_stylesheet(), self._button, self._status])
         self.add_class("minusma-handin")
+        _buttons.setdefault(notebook, []).append(self)
+        self.show_state()
+
+    def show_state(self) -> None:
+        """Say when this notebook was last handed in, and whether answers changed since."""
+        handed_in = last_hand_in(self.notebook)
+        if handed_in is None:
+            return
+        when = _readable(handed_in.get("submitted_at", ""))
+        changed = changed_since(self.notebook, handed_in)
+        if changed:
+            listed = ", ".join(changed[:6]) + (" …" if len(changed) > 6 else "")
+            self._status.value = (f'<span style="color:#8a4b00">⚠ You last handed in on {html.escape(when)}, and have '
+                                  f"changed {len(changed)} answer(s) since ({html.escape(listed)}). Press "
+                                  "<b>Hand in</b> again, then upload the new file.</span>")
+        elif not self._status.value:
+            self._status.value = (f"Last handed in on {html.escape(when)}; no answer has changed since.")
 
     def click(self) -> Path | None:
-        """Hand in now; show where the file is (or what is missing)."""
+        """Hand in now; show what was handed in and where the file is (or what is missing)."""
         try:
             self.path = hand_in(self.notebook)
-        except (HandInError, OSError) as exc:
+            document = json.loads(self.path.read_text(encoding="utf-8"))
+        except (HandInError, OSError, ValueError) as exc:
             self._status.value = f'<span style="color:#a40000">⚠ {html.escape(str(exc))}</span>'
             return None
-        shown = html.escape(paths.display_path(self.path))
-        self._status.value = (f'<span style="color:#1a6b2f">✔ Handed in. Upload this file to the course site:</span>'
-                              f"<br><code>{shown}</code><br><small>Hand in again after changing answers: "
-                              "the file is replaced.</small>")
+        answered = sorted(document["answers"])
+        self._status.value = (
+            f'<span style="color:#1a6b2f">✔ Handed in {len(answered)} answer(s) on '
+            f"{html.escape(_readable(document['submitted_at']))}: {html.escape(', '.join(answered))}.</span><br>"
+            f"{where_to_find(self.path)}<br><small>Changed an answer later? Hand in again: the file is "
+            "replaced.</small>")
         return self.path
 
     def __repr__(self) -> str:
@@ -93,3 +161,9 @@ class HandInButton(widgets.VBox):
 
     def _repr_pretty_(self, printer, cycle):
         printer.text(repr(self))
+
+
+def _readable(stamp: str) -> str:
+    from .questions import _readable_time
+
+    return _readable_time(stamp)

@@ -375,6 +375,9 @@ class Question(widgets.VBox):
         note = (f" It replaces the answer given in another tab or copy at {_local_time(elsewhere['saved_at'])}."
                 if elsewhere is not None and elsewhere["value"] != value else "")
         self._set_status(f"Saved at {_clock()}.{note}", "ok")
+        from . import handin
+
+        handin.answers_changed(self.notebook)
         return True
 
     # -- public API -------------------------------------------------------------
@@ -733,6 +736,9 @@ class Forecast(Question):
             return False
         self._set_locked(value["locked_at"])
         self._set_status(f"Saved and locked at {_clock()}.", "ok")
+        from . import handin
+
+        handin.answers_changed(self.notebook)
         return True
 
 

@@ -133,3 +133,41 @@ def test_a_vote_keyed_by_ballot_scores_the_ballot_not_only_its_outcome(work):
     for member in MEMBERS:
         w._buttons_by_member[member].value = "no" if member == "Russian Federation" else "yes"
     assert w.check().status == "correct"
+
+
+def test_hand_in_says_what_it_handed_in_and_how_to_upload_it(work, monkeypatch):
+    from minusma import paths
+
+    monkeypatch.setattr(paths, "REPO_ROOT", work.parent)  # the work folder inside the "course folder"
+    store.save_identity("Ada Example", "demo-001")
+    w = who()
+    w._radio.value = "France"
+    button = q.hand_in()
+    assert button.click() is not None
+    message = button._status.value
+    assert "Handed in 1 answer(s)" in message and "00.who" in message
+    assert "Download" in message and "hand-in" in message
+
+
+def test_hand_in_warns_when_answers_change_afterwards_and_remembers_after_a_restart(work):
+    store.save_identity("Ada Example", "demo-001")
+    w = who()
+    w._radio.value = "France"
+    button = q.hand_in()
+    button.click()
+    w._radio.value = "Mali's government"
+    assert "changed 1 answer(s) since" in button._status.value and "00.who" in button._status.value
+    store.forget_stores()  # a restart: a new button learns of the old hand-in from the file
+    again = q.hand_in()
+    assert "changed 1 answer(s) since" in again._status.value
+    again.click()
+    store.forget_stores()
+    assert "no answer has changed since" in q.hand_in()._status.value
+
+
+def test_hand_in_outside_the_course_folder_says_to_ask(work):
+    store.save_identity("Ada Example", "demo-001")
+    who()._radio.value = "France"
+    button = q.hand_in()
+    button.click()
+    assert "outside the course folder" in button._status.value
