@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """Set up and run the course: the only two commands a user needs.
 
-    python course.py start    # make .venv, install requirements.txt, open JupyterLab at 00_start_here
-    python course.py test     # the same set-up, then every test (unit, data, notebooks, browser)
+    python course.py start    # make .venv, install requirements.txt, open the course in JupyterLab
+    python course.py test     # the same, plus requirements-dev.txt, then every test and the lint
 
-Extra arguments after ``test`` go to pytest (``python course.py test tests/test_data.py``).
+``start`` installs what students need (requirements.txt); ``test`` adds the
+test tools (requirements-dev.txt). ``python course.py test --quick`` is the
+edit-test loop: unit and data tests only, no notebooks, browser or lint.
+Other extra arguments after ``test`` go to pytest (``python course.py test tests/test_data.py``).
 Uses only the standard library, so it runs with any Python 3.11+ on Linux, macOS
 or Windows before anything is installed.
 """
@@ -19,10 +22,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
-REQUIREMENTS = ROOT / "requirements.txt"
-STAMP = VENV / "requirements.sha256"
-FIRST_NOTEBOOK = Path("notebooks") / "00_start_here.ipynb"
+#: Install profiles: what each command needs. The dev profile includes the runtime one.
+PROFILES = {"runtime": ROOT / "requirements.txt", "dev": ROOT / "requirements-dev.txt"}
+#: Files whose change means the environment must be brought up to date.
+INSTALL_INPUTS = ("requirements.txt", "requirements-dev.txt", "constraints.txt", "pyproject.toml")
+FIRST_NOTEBOOK = "notebooks/00_start_here.ipynb"
 PYTEST_NO_TESTS = 5
+#: The quick lane: fast tests for the edit-test loop (the full command stays the README's).
+QUICK = ["tests", "-m", "not slow and not browser", "-p", "no:nbval", "-q"]
 
 
 def venv_python() -> Path:
@@ -32,19 +39,34 @@ def venv_python() -> Path:
     return VENV / "bin" / "python"
 
 
-def ensure_environment() -> Path:
-    """Create ``.venv`` and install the pinned requirements, unless already done."""
+def _stamp(profile: str) -> Path:
+    return VENV / f"installed-{profile}.sha256"
+
+
+def _inputs_hash() -> str:
+    digest = hashlib.sha256()
+    for name in INSTALL_INPUTS:
+        digest.update(name.encode() + b"\0" + (ROOT / name).read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def ensure_environment(profile: str = "runtime") -> Path:
+    """Create ``.venv`` and install a profile's pinned requirements, unless already done."""
     if sys.version_info < (3, 11):
         sys.exit(f"This course needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
     python = venv_python()
     if not python.exists():
         print("Creating the virtual environment in .venv ...", flush=True)
         venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
-    wanted = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
-    if not STAMP.exists() or STAMP.read_text().strip() != wanted:
-        print("Installing the pinned packages from requirements.txt (about a minute the first time) ...", flush=True)
-        run([python, "-m", "pip", "install", "--disable-pip-version-check", "-q", "-r", str(REQUIREMENTS)])
-        STAMP.write_text(wanted + "\n")
+    wanted = _inputs_hash()
+    stamp = _stamp(profile)
+    if not stamp.exists() or stamp.read_text().strip() != wanted:
+        requirements = PROFILES[profile]
+        print(f"Installing the pinned packages from {requirements.name} (about a minute the first time) ...", flush=True)
+        run([python, "-m", "pip", "install", "--disable-pip-version-check", "-q", "-r", str(requirements)])
+        # the dev profile includes the runtime one
+        for done in (["runtime", "dev"] if profile == "dev" else ["runtime"]):
+            _stamp(done).write_text(wanted + "\n")
     return python
 
 
@@ -56,15 +78,38 @@ def run(command: list, **kwargs) -> int:
     return code
 
 
-def start(python: Path, extra: list[str]) -> int:
-    command = [python, "-m", "jupyterlab", str(FIRST_NOTEBOOK)]
+def start_command(python: Path) -> list[str]:
+    """JupyterLab with the course folder as its root, opening the first notebook.
+
+    The root must be the course folder, not the notebook's folder: students
+    go on to ``exercises/`` and their hand-ins are in ``my-work/``.
+    """
+    command = [str(python), "-m", "jupyterlab", f"--ServerApp.root_dir={ROOT}",
+               f"--LabApp.default_url=/lab/tree/{FIRST_NOTEBOOK}"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")  # JupyterLab refuses root otherwise (containers, CI)
+    return command
+
+
+def start(python: Path, extra: list[str]) -> int:
     print("Opening JupyterLab; stop it with Ctrl+C in this window.", flush=True)
-    return subprocess.call([str(c) for c in command + extra], cwd=ROOT)
+    return subprocess.call(start_command(python) + extra, cwd=ROOT)
+
+
+def lint(python: Path) -> int:
+    """ruff: the code style every contributor keeps (configured in pyproject.toml)."""
+    return subprocess.call([str(python), "-m", "ruff", "check", "."], cwd=ROOT)
 
 
 def test(python: Path, extra: list[str]) -> int:
+    quick = extra[:1] == ["--quick"]
+    if quick:
+        extra = QUICK + extra[1:]
+    elif not extra:
+        code = lint(python)
+        if code != 0:
+            print("course.py: the lint found problems (above); fix them, or run  ruff check --fix .", file=sys.stderr)
+            return code
     code = subprocess.call([str(python), "-m", "pytest", *extra], cwd=ROOT)
     if code == PYTEST_NO_TESTS:
         print("course.py: pytest collected no tests; that is a failure, not a pass.", file=sys.stderr)
@@ -76,8 +121,9 @@ def main(argv: list[str]) -> int:
     if not argv or argv[0] not in {"start", "test"}:
         print(__doc__)
         return 2
-    python = ensure_environment()
-    return (start if argv[0] == "start" else test)(python, argv[1:])
+    if argv[0] == "start":
+        return start(ensure_environment("runtime"), argv[1:])
+    return test(ensure_environment("dev"), argv[1:])
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -41,3 +43,54 @@ def test_ci_script_runs_exactly_the_readme_test_command():
     assert "python3 course.py test" in ci
     assert "course.py test" in readme and "course.py start" in readme
     assert "set -euo pipefail" in ci
+
+
+def test_start_roots_jupyterlab_at_the_course_folder_and_opens_00():
+    command = load_course().start_command(Path(sys.executable))
+    assert f"--ServerApp.root_dir={ROOT}" in command
+    assert "--LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb" in command
+    assert not any(part.endswith(".ipynb") and not part.startswith("--") for part in command), \
+        "a notebook path as argument would make its folder the root"
+
+
+def test_profiles_students_get_the_runtime_and_tests_add_the_tools():
+    runtime = (ROOT / "requirements.txt").read_text()
+    dev = (ROOT / "requirements-dev.txt").read_text()
+    assert "jupyterlab==" in runtime and "-e ." in runtime
+    for tool in ("pytest", "nbval", "hypothesis", "playwright", "ruff"):
+        assert f"{tool}==" not in runtime and f"{tool}==" in dev
+    assert "-r requirements.txt" in dev
+
+
+@pytest.mark.slow
+def test_started_course_lists_exercises_at_its_root(tmp_path):
+    """Start JupyterLab as `python course.py start` does and ask its contents API for the root folder."""
+    import json
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    command = load_course().start_command(Path(sys.executable)) + [
+        "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=course-test",
+        f"--ServerApp.runtime_dir={tmp_path}",
+    ]
+    server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline, listing = time.monotonic() + 90, None
+        while time.monotonic() < deadline and listing is None:
+            try:
+                request = urllib.request.Request(f"http://127.0.0.1:{port}/api/contents/",
+                                                 headers={"Authorization": "token course-test"})
+                with urllib.request.urlopen(request, timeout=5) as response:
+                    listing = json.load(response)
+            except OSError:
+                time.sleep(0.5)
+        assert listing is not None, "JupyterLab did not answer within 90 s"
+        names = {item["name"] for item in listing["content"]}
+        assert {"notebooks", "exercises", "data"} <= names
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
