@@ -35,6 +35,8 @@ def execute_notebook(path: Path, timeout: int = 600) -> None:
             else:
                 os.environ["MINUSMA_WORK_DIR"] = previous
     nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)  # run times change on every run: pure diff noise
     write_text_atomic(path, nbformat.writes(nb) + "\n")
 
 

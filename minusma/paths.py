@@ -7,6 +7,7 @@ machine path is ever written into the repository.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 #: The repository root: the folder that holds ``minusma/`` and ``data/``.
@@ -16,6 +17,11 @@ DATA_DIR = REPO_ROOT / "data"
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 EXERCISES_DIR = REPO_ROOT / "exercises"
 SOLUTIONS_DIR = REPO_ROOT / "solutions"
+#: What a course notebook is called (without ``.ipynb``): two digits, underscore, a lower-case slug.
+NOTEBOOK_NAME = re.compile(r"^[0-9]{2}_[a-z0-9_]+$")
+#: What a question id looks like: the notebook's two digits, a dot, a lower-case slug (``00.capital``).
+QUESTION_ID = re.compile(r"^[0-9]{2}\.[a-z0-9_]+$")
+
 #: The rubric for written answers: criteria shown to students (spec) and used by the grader.
 RUBRIC_FILE = REPO_ROOT / "instructor" / "rubric.yaml"
 

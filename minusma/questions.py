@@ -82,16 +82,12 @@ def solution_copy() -> None:
 
 
 def _notebook_for(qid: str) -> str:
-    """The notebook a question belongs to: the one given to :func:`setup`, or found by its number."""
-    prefix = qid.split(".", 1)[0]
-    if _notebook is not None:
-        if not _notebook.startswith(prefix + "_"):
-            raise _spec.SpecError(f"question {qid} does not belong to notebook {_notebook}")
-        return _notebook
-    candidates = sorted({p.stem for d in (paths.EXERCISES_DIR, paths.SOLUTIONS_DIR) for p in d.glob(f"{prefix}_*.ipynb")})
-    if len(candidates) != 1:
+    """The notebook a question belongs to: the one given to :func:`setup`."""
+    if _notebook is None:
         raise RuntimeError("Run the set-up cell at the top of the notebook first (it calls q.setup(...)).")
-    return candidates[0]
+    if not _notebook.startswith(qid.split(".", 1)[0] + "_"):
+        raise _spec.SpecError(f"question {qid} does not belong to notebook {_notebook}")
+    return _notebook
 
 
 _checks_by_notebook: dict[str, dict[str, str]] = {}

@@ -58,7 +58,7 @@ from . import paths
 
 COMMON_FIELDS = ("points", "graded", "hint")
 
-ID_PATTERN = re.compile(r"^[0-9]{2}\.[a-z0-9_]+$")
+ID_PATTERN = paths.QUESTION_ID
 #: What a score's ``status`` can be (:class:`Result`).
 STATUSES = ("correct", "partial", "incorrect", "unanswered", "hand")
 
@@ -165,11 +165,6 @@ class QuestionSpec:
     words: tuple[int, int] | None = None
     criteria: tuple[str, ...] = ()
     key: Any = field(default=None, compare=False)
-
-    @property
-    def notebook_prefix(self) -> str:
-        """The two-digit notebook number of the id ("00" for "00.capital")."""
-        return self.id.split(".", 1)[0]
 
     def to_dict(self, with_key: bool = False) -> dict[str, Any]:
         """JSON-ready dict (tuples as lists); the key only if asked for."""

@@ -42,7 +42,7 @@ from .spec import ISO_PATTERN, QUESTION_TYPES, AnswerError, ID_PATTERN, now_iso
 from .submission import ANSWERS_FORMAT
 
 STUDENT_FORMAT = "minusma-student/1"
-NOTEBOOK_PATTERN = re.compile(r"^[0-9]{2}_[a-z0-9_]+$")
+NOTEBOOK_PATTERN = paths.NOTEBOOK_NAME
 STUDENT_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 MAX_NAME_CHARS = 100
 
