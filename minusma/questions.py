@@ -67,9 +67,11 @@ def setup(notebook: str) -> None:
     notice = _store.get_store(notebook).notice
     if notice:
         print(notice)
+    from IPython import get_ipython
     from IPython.display import Javascript, display
 
-    display(Javascript(_BROWSER_HELP))
+    if get_ipython() is not None:  # in a notebook (a script or a test has no page to help)
+        display(Javascript(_BROWSER_HELP))
 
 
 def solution_copy() -> None:

@@ -118,7 +118,10 @@ def test_setup_installs_the_keyboard_help(work, monkeypatch):
     shown = []
     import IPython.display
 
+    import IPython
+
     monkeypatch.setattr(IPython.display, "display", lambda obj: shown.append(obj))
+    monkeypatch.setattr(IPython, "get_ipython", lambda: object())
     q.setup(NOTEBOOK)
     assert shown and "data-lm-suppress-shortcuts" in shown[0].data and "aria-pressed" in shown[0].data
 
