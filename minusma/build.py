@@ -6,8 +6,9 @@ Each ``solutions/NN_slug.ipynb`` is the master. Its exercise twin is made by:
   the cell that marks the run as a solutions run);
 * replacing each ``### BEGIN SOLUTION`` ... ``### END SOLUTION`` region by a
   placeholder that is still valid Python (``name = ...  # your code here`` for
-  each name the solution assigned, else ``...  # your code here``), or, in a
-  Markdown cell, by "*Your answer here.*";
+  each name the solution assigned, else ``...  # your code here``), preceded
+  by the partial code of any line marked ``# blank: <line with ____>`` as a
+  comment to complete; or, in a Markdown cell, by "*Your answer here.*";
 * removing each ``### BEGIN KEY`` ... ``### END KEY`` region (which must hold
   exactly one ``key=<literal>,`` argument of a question builder); the key's
   encoded check (:func:`minusma.keys.encode`) goes to the notebook's checks
@@ -87,11 +88,25 @@ def _assigned_names(code: str) -> list[str]:
     return names
 
 
+_BLANK = re.compile(r"#\s*blank:\s*(?P<template>.+?)\s*$")
+
+
 def _solution_placeholder(region: list[str], indent: str) -> list[str]:
+    """What a student sees instead of a solution region: partial code to complete, then a runnable placeholder.
+
+    A solution line may end with ``# blank: <the same line with ____ for what the student writes>``;
+    the exercise shows that partial line as a comment to complete and un-comment, so the cell still
+    runs before the student has done anything.
+    """
+    templates = [m["template"] for line in region if (m := _BLANK.search(line))]
+    shown = []
+    if templates:
+        shown.append(f"{indent}# Fill in each ____, then delete the # in front of the line (and the line with ...):")
+        shown += [f"{indent}# {template}" for template in templates]
     names = _assigned_names("\n".join(region))
     if not names:
-        return [f"{indent}...  {PLACEHOLDER_COMMENT}"]
-    return [f"{indent}{name} = ...  {PLACEHOLDER_COMMENT}" for name in names]
+        return shown + [f"{indent}...  {PLACEHOLDER_COMMENT}"]
+    return shown + [f"{indent}{name} = ...  {PLACEHOLDER_COMMENT}" for name in names]
 
 
 def _key_check(region: list[str], begin: int, end: int, calls: list[spec.QuestionCall],

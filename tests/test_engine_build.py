@@ -286,3 +286,13 @@ def test_a_damaged_checks_file_says_what_to_do(tmp_path):
     (tmp_path / build.CHECKS_FOLDER / "00_demo.json").write_text("{not json", encoding="utf-8")
     with pytest.raises(BuildError, match="download the exercises again"):
         build.read_checks("00_demo", tmp_path)
+
+
+def test_partial_code_blanks_are_shown_to_complete_and_the_cell_still_runs():
+    source = ('### BEGIN SOLUTION\n'
+              'recent = timeline[timeline["date"] >= "2022-01-01"]  # blank: recent = timeline[timeline["date"] >= ____]\n'
+              '### END SOLUTION\nrecent')
+    out = build.exercise_source(source, "test")
+    assert '# recent = timeline[timeline["date"] >= ____]' in out
+    assert '"2022-01-01"' not in out and "recent = ...  # your code here" in out
+    compile(out, "cell", "exec")
