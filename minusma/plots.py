@@ -657,7 +657,8 @@ def _short_name(claimant: str) -> str:
     return str(claimant).split(" (")[0].split(",")[0].split(";")[0].strip()
 
 
-def claim_rows(table, *, source: str, note: str | None = None, title: str | None = None,
+def claim_rows(table, *, source: str, note: str | None = "hollow = approximate; arrow up = a lower bound ('at least').",
+               title: str | None = None,
                x: str = "Number of people, as each source counts them", x_unit: str = "persons",
                group_order: Iterable[str] | None = None, width: float = 10.0) -> None:
     """One figure of statements from a claims table: one row per statement, first at the top.
@@ -684,8 +685,10 @@ def claim_rows(table, *, source: str, note: str | None = None, title: str | None
     fig, ax = figure(width=width, height=1.4 + 0.75 * len(rows))
     index = _group_indices([str(g) for g in rows["claimant_type"]], group_order)
     for group, i in sorted(index.items(), key=lambda item: item[1]):
-        picked = rows[rows["claimant_type"].astype(str) == group]
-        qualified_points(ax, picked["figure"], picked.index, [qualifiers[k] for k in picked.index], index=i, label=group)
+        picked = rows[(rows["claimant_type"].astype(str) == group) & rows["figure"].notna()]
+        if len(picked):  # a kind of claimant with no figure here gets no dot and no legend entry
+            qualified_points(ax, picked["figure"], picked.index, [qualifiers[k] for k in picked.index], index=i,
+                             label=group)
     top = max([v for v in rows["figure"] if not _is_missing(v)], default=1)
     for k, (value, qualifier, counts) in enumerate(zip(rows["figure"], qualifiers, rows["figure_counts"])):
         if _is_missing(value):
@@ -708,7 +711,9 @@ def claim_rows(table, *, source: str, note: str | None = None, title: str | None
 
 
 def cumulative_counts(table, *, x: str, columns: dict[str, str], y: str, y_unit: str, source: str,
-                      note: str | None = None, title: str | None = None, x_label: str = "Date",
+                      note: str | None = "filled = exact; hollow = approximate; arrow up = a lower bound; "
+                                         "a ring marks a fall.",
+                      title: str | None = None, x_label: str = "Date",
                       width: float = 10.0, height: float = 4.8) -> None:
     """Running totals reported by different sources, as points, with every fall marked.
 

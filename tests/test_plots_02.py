@@ -58,6 +58,13 @@ def test_claim_rows_style_by_kind_of_claimant_with_a_marker_each():
     assert len(markers) == 3, "colour is never the only cue"
 
 
+def test_claim_rows_give_no_legend_entry_to_a_kind_without_a_figure():
+    plots.claim_rows(ledger(claimant_type=["government of Mali", "research or advocacy organisation",
+                                           "UN fact-finding", "foreign government"]), source="data/claims.csv")
+    names = [t.get_text() for t in plt.gca().get_legend().get_texts()]
+    assert not any(name.startswith("foreign government") for name in names)
+
+
 def test_claim_rows_return_nothing_so_a_cell_shows_one_copy():
     assert plots.claim_rows(ledger(), source="data/claims.csv") is None
 
