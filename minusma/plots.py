@@ -641,3 +641,102 @@ def category_panels(axes: Sequence[Axes], categories: Sequence[str], panels: Seq
     if ordered:
         legend(axes[0], handles=[entries[t] for t in ordered], labels=ordered)
     return missing
+
+
+# --------------------------------------------------------------------------
+# Whole figures of notebook 02 (claims and evidence): one call draws, labels,
+# cites its source and shows
+# --------------------------------------------------------------------------
+
+#: :func:`source` under another name, for the helpers below whose ``source`` argument hides it.
+_put_source = source
+
+
+def _short_name(claimant: str) -> str:
+    """The claimant without its parenthesis or trailing detail: "Malian armed forces (FAMa)" → "Malian armed forces"."""
+    return str(claimant).split(" (")[0].split(",")[0].split(";")[0].strip()
+
+
+def claim_rows(table, *, source: str, note: str | None = "hollow = approximate; arrow up = a lower bound ('at least').",
+               title: str | None = None,
+               x: str = "Number of people, as each source counts them", x_unit: str = "persons",
+               group_order: Iterable[str] | None = None, width: float = 10.0) -> None:
+    """One figure of statements from a claims table: one row per statement, first at the top.
+
+    ``table`` has the ledger's columns ``claimant``, ``claimant_type``,
+    ``date``, ``figure``, ``figure_qualifier`` and ``figure_counts``. Each row is
+    labelled with who spoke and when; what its figure counts is written under
+    the row, so rivals and different things are told apart by reading. The dot
+    is styled by ``claimant_type`` (colour *and* marker), hollow when the figure
+    is approximate, with an arrow when it is a lower bound, and its value is
+    written beside it. A statement without a figure keeps its row, marked "no
+    figure given", so a denial or an account without a number stays in view.
+    Draws, labels, puts ``source`` under the figure and shows it; returns
+    nothing, so the call can end a notebook cell without a second copy.
+    """
+    import pandas as pd  # late, as in _is_missing
+
+    rows = table.reset_index(drop=True)
+    if rows.empty:
+        raise ValueError("claim_rows needs at least one statement")
+    names = [f"{_short_name(c)}\n{pd.Timestamp(d):%d %b %Y}".replace("\n0", "\n") if not _is_missing(d)
+             else f"{_short_name(c)}\nundated" for c, d in zip(rows["claimant"], rows["date"])]
+    qualifiers = rows["figure_qualifier"] if "figure_qualifier" in rows else [None] * len(rows)
+    fig, ax = figure(width=width, height=1.4 + 0.75 * len(rows))
+    index = _group_indices([str(g) for g in rows["claimant_type"]], group_order)
+    for group, i in sorted(index.items(), key=lambda item: item[1]):
+        picked = rows[(rows["claimant_type"].astype(str) == group) & rows["figure"].notna()]
+        if len(picked):  # a kind of claimant with no figure here gets no dot and no legend entry
+            qualified_points(ax, picked["figure"], picked.index, [qualifiers[k] for k in picked.index], index=i,
+                             label=group)
+    top = max([v for v in rows["figure"] if not _is_missing(v)], default=1)
+    for k, (value, qualifier, counts) in enumerate(zip(rows["figure"], qualifiers, rows["figure_counts"])):
+        if _is_missing(value):
+            ax.text(0, k, " no figure given", va="center", ha="left", fontsize=9, style="italic", color="#555555")
+            continue
+        sign = {"~": "about ", ">": "at least ", "<": "at most "}.get(_qualifier(qualifier), "")
+        ax.annotate(f"{sign}{value:,.0f}", (value, k), xytext=(9, 0), textcoords="offset points", va="center",
+                    fontsize=9.5, fontweight="bold")
+        if not _is_missing(counts):
+            ax.text(0, k + 0.36, f" counts: {counts}", va="center", ha="left", fontsize=8, color="#444444")
+    ax.set_xlim(0, top * 1.35)
+    ax.set_yticks(range(len(names)), names, fontsize=9)
+    ax.set_ylim(len(names) - 0.4, -0.6)  # first row at the top, room under the last one
+    label(ax, x=x, y="Who said it, and when", x_unit=x_unit, title=title)
+    # above the rows, so the long "counts:" lines never run under it
+    ax.legend(title="Kind of claimant", loc="lower left", bbox_to_anchor=(0.0, 1.01), ncols=2, fontsize=9,
+              title_fontsize=9, alignment="left")
+    _put_source(fig, source, note=note)
+    show()
+
+
+def cumulative_counts(table, *, x: str, columns: dict[str, str], y: str, y_unit: str, source: str,
+                      note: str | None = "filled = exact; hollow = approximate; arrow up = a lower bound; "
+                                         "a ring marks a fall.",
+                      title: str | None = None, x_label: str = "Date",
+                      width: float = 10.0, height: float = 4.8) -> None:
+    """Running totals reported by different sources, as points, with every fall marked.
+
+    ``columns`` maps each count column of ``table`` to its legend label
+    (qualifiers from ``f"{column}_qualifier"``, as :func:`qualified_columns`).
+    A running total cannot fall, so each value lower than an earlier one of the
+    same column is ringed and labelled with both values, the earlier first
+    ("177 → 174"): the figure shows where sources disagree, it does not pick
+    one. Draws, labels, cites ``source`` and shows; returns nothing.
+    """
+    fig, ax = figure(width=width, height=height)
+    qualified_columns(ax, table, x=x, columns=columns)
+    for i, column in enumerate(columns):
+        points = table[[x, column]].dropna().sort_values(x)
+        highest = None
+        for when, value in zip(points[x], points[column]):
+            if highest is not None and value < highest:
+                ax.plot([when], [value], marker="o", markersize=16, markerfacecolor="none", markeredgewidth=1.2,
+                        color=series(i)["color"], linestyle="none")
+                ax.annotate(f"{highest:g} → {value:g}", (when, value), xytext=(-12, -18 if i else 14),
+                            textcoords="offset points", ha="right", fontsize=8.5)
+            highest = value if highest is None else max(highest, value)
+    label(ax, x=x_label, y=y, y_unit=y_unit, title=title)
+    legend(ax)
+    _put_source(fig, source, note=note)
+    show()

@@ -213,7 +213,7 @@ def _secrets(solution):
             (hidden if in_region else public).add(line.strip())
     secrets = {line for line in hidden - public if len(line) >= 8}
     for s in spec.specs_from_notebook(solution):
-        if s.type == "written":
+        if s.type == "written" and s.key:  # a decision journal has no model answer
             answer = s.key["model_answer"]
             secrets.add(answer)
             secrets |= {sentence.strip() for sentence in re.split(r"(?<=[.!?])\s+", answer) if len(sentence) > 15}
