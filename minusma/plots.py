@@ -740,3 +740,65 @@ def cumulative_counts(table, *, x: str, columns: dict[str, str], y: str, y_unit:
     legend(ax)
     _put_source(fig, source, note=note)
     show()
+
+
+# Helper first used in notebook 05: how the Council voted, text by text
+# --------------------------------------------------------------------------
+
+#: Votes in favour a Council decision needs (UN Charter, Article 27(3)).
+VOTES_NEEDED = 9
+#: The parts of a tally, in the order they are stacked: column, legend word, style (:func:`bar_style`).
+#: "Against" takes vermillion with crosses, so it never looks like an abstention.
+TALLY_PARTS = (("yes", "in favour", 0), ("abstain", "abstained", 1), ("no", "against", 5))
+
+
+def _tally_row_label(row) -> str:
+    """"29 Jun 2022 · 2640" (or the text's id when it has no resolution number)."""
+    number = row.get("resolution_number")
+    name = row.get("text_id", "") if _is_missing(number) else str(int(number))
+    return f"{row['date']:%d %b %Y} · {name}" if not _is_missing(row.get("date")) else str(name)
+
+
+def council_tallies(table, title: str = "How the Security Council voted", needed: int = VOTES_NEEDED,
+                    width: float = 10.0) -> Figure:
+    """One row per vote, first at the top: the tally as stacked bars (in favour, abstained, against).
+
+    ``table`` has the columns of ``data/council_votes.csv``: ``date``,
+    ``resolution_number`` (or ``text_id``), ``yes``, ``no``, ``abstain`` and,
+    if present, ``abstaining`` (who abstained). Each row is labelled with its
+    date and number; its tally (``13–0–2``) and who abstained are written at
+    its end, so the figure reads without colour. A dashed line marks the
+    ``needed`` votes in favour. A row without a recorded count gets no bar but
+    the words "count not found". Returns the figure (add the source line).
+    """
+    rows = [row for _, row in table.iterrows()]
+    if not rows:
+        raise ValueError("the table has no votes to draw")
+    missing_columns = [c for c in ("date", "yes", "no", "abstain") if c not in table.columns]
+    if missing_columns:
+        raise KeyError(f"council_tallies needs the columns {', '.join(missing_columns)}")
+    fig, ax = figure(width=width, height=1.9 + 0.42 * len(rows))
+    positions = list(range(len(rows)))
+    for part, (column, word, style) in enumerate(TALLY_PARTS):
+        lefts = [sum(0 if _is_missing(r[c]) else r[c] for c, _, _ in TALLY_PARTS[:part]) for r in rows]
+        widths = [0 if _is_missing(r[column]) else r[column] for r in rows]
+        ax.barh(positions, widths, left=lefts, height=0.66, label=word, **bar_style(style))
+    for y, row in zip(positions, rows):
+        if any(_is_missing(row[c]) for c, _, _ in TALLY_PARTS):
+            ax.text(0.2, y, "count not found", va="center", ha="left", fontsize=9, style="italic", color="#555555")
+            continue
+        text = f" {int(row['yes'])}–{int(row['no'])}–{int(row['abstain'])}"
+        who = row.get("abstaining")
+        if not _is_missing(who) and str(who).strip():
+            text += f"   abstained: {str(who).replace(';', ',')}"
+        ax.text(15.15, y, text, va="center", ha="left", fontsize=9, clip_on=False)
+    ax.axvline(needed, color="#444444", linestyle="--", linewidth=1.3, marker="none")
+    ax.text(needed, -0.6, f" {needed} in favour needed", ha="left", va="bottom", fontsize=9, color="#444444")
+    ax.set_yticks(positions, [_tally_row_label(r) for r in rows])
+    ax.set_ylim(len(rows) - 0.4, -0.9)  # first vote at the top, room for the caption of the line
+    ax.set_xlim(0, 15)
+    ax.set_xticks(range(0, 16, 3))
+    ax.grid(axis="y", visible=False)
+    label(ax, x="Council members voting each way", x_unit="votes, of 15", y="Vote (date · resolution)", title=title)
+    fig.legend(loc="outside upper right", ncols=3, frameon=False)
+    return fig
