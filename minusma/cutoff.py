@@ -13,6 +13,8 @@ the rules it applies, so they are written once:
   after the moment or a text that mentions one (a closure date, a note on what
   happened next); dates set in advance (a deadline in a resolution) live in
   columns without that mark and are shown;
+* a column marked ``later: true`` is about events after the moment as a whole
+  (a vote taken in August 2023) and is left out;
 * in the documentation, a caveat that mentions a later date is held back too,
   and the page says how many were.
 

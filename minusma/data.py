@@ -77,6 +77,8 @@ class Column:
     max: Any = None
     #: Values after the moment set by :func:`as_of` are held back (outcomes, notes on what came next).
     hindsight: bool = False
+    #: The whole column is about what came after the decision (a later vote): left out under a moment.
+    later: bool = False
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,7 @@ def _parse_column(dataset: str, raw: Any) -> Column:
         min=raw.get("min"),
         max=raw.get("max"),
         hindsight=bool(raw.get("hindsight", False)),
+        later=bool(raw.get("later", False)),
     )
 
 
@@ -378,8 +381,9 @@ def _hold_back(spec: Dataset, frame: pd.DataFrame, when: dt.date) -> pd.DataFram
     limit = pd.Timestamp(when)
     if spec.dated_by:
         frame = frame[~(frame[spec.dated_by] > limit)].reset_index(drop=True)
+    frame = frame.drop(columns=[c.name for c in spec.columns if c.later])
     for column in spec.columns:
-        if not column.hindsight:
+        if not column.hindsight or column.later:
             continue
         if column.type == "date":
             frame.loc[frame[column.name] > limit, column.name] = pd.NaT
@@ -463,6 +467,8 @@ def _column_table(spec: Dataset) -> list[str]:
             meaning += f" Range: {c.min if c.min is not None else '…'} to {c.max if c.max is not None else '…'}."
         if c.hindsight:
             meaning += " Values after a lesson's moment (data.as_of) are held back."
+        if c.later:
+            meaning += " About events after the decision: the whole column is held back before lesson 08."
         lines.append(f"| `{c.name}` | {c.type} | {c.unit or '–'} | {'yes' if c.required else 'no'} | {meaning.strip()} |")
     return lines
 

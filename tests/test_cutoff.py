@@ -30,6 +30,7 @@ datasets:
       - {name: ended, type: date, hindsight: true}
       - {name: note, type: text, hindsight: true}
       - {name: deadline, type: date}
+      - {name: august_vote, type: category, values: ["yes", "no"], later: true}
       - {name: source, type: text, required: true}
   later:
     file: later.csv
@@ -41,10 +42,10 @@ datasets:
 """
 
 EVENTS = """\
-day,what,ended,note,deadline,source
-2023-06-16,Mali asks for withdrawal by 31 December 2023,,said in New York,,A
-2023-06-30,Council ends the mandate,2023-12-31,it closed in Dec 2023,2023-12-31,B
-2023-08-13,Ber base leaves under fire,,,,C
+day,what,ended,note,deadline,august_vote,source
+2023-06-16,Mali asks for withdrawal by 31 December 2023,,said in New York,,yes,A
+2023-06-30,Council ends the mandate,2023-12-31,it closed in Dec 2023,2023-12-31,no,B
+2023-08-13,Ber base leaves under fire,,,,,C
 """
 
 
@@ -92,6 +93,12 @@ def test_hindsight_cells_are_held_back_and_deadlines_shown(data_dir):
     assert events.loc[0, "note"] == "said in New York"
     # a deadline set in advance is not an outcome: its column carries no hindsight mark
     assert events.loc[1, "deadline"] == pd.Timestamp("2023-12-31")
+
+
+def test_a_column_about_later_events_is_left_out_whole(data_dir):
+    assert "august_vote" in data.load("events").columns
+    data.as_of(DAY)
+    assert "august_vote" not in data.load("events").columns
 
 
 def test_as_of_none_lifts_the_cut_off(data_dir):
