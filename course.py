@@ -52,7 +52,7 @@ def _inputs_hash() -> str:
 
 def ensure_environment(profile: str = "runtime") -> Path:
     """Create ``.venv`` and install a profile's pinned requirements, unless already done."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 (course.py runs on any Python, before the venv exists)
         sys.exit(f"This course needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
     python = venv_python()
     if not python.exists():

@@ -7,9 +7,10 @@ not a veto; only a "no" is.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 #: Votes needed to adopt a substantive decision (UN Charter, Article 27(3)).
 VOTES_NEEDED = 9

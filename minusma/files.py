@@ -19,9 +19,10 @@ import json
 import os
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, TypeVar
 
 import filelock
 
@@ -111,7 +112,7 @@ def set_aside(path: Path) -> Path:
     ``sheet.corrupt-<time>.csv``) so it still opens in the program it was made for.
     """
     path = Path(path)
-    stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     for n in range(1000):
         suffix = f".corrupt-{stamp}" + (f"-{n}" if n else "") + path.suffix
         target = path.with_name(path.stem + suffix)

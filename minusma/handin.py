@@ -15,9 +15,8 @@ from pathlib import Path
 
 import ipywidgets as widgets
 
-from . import __version__, paths
+from . import __version__, paths, submission
 from . import store as _store
-from . import submission
 from .files import write_json_atomic
 from .spec import now_iso
 
@@ -97,7 +96,7 @@ def where_to_find(path: Path) -> str:
 
 
 #: Live hand-in buttons of this kernel, by notebook: every saved answer tells them (see :func:`answers_changed`).
-_buttons: dict[str, list["HandInButton"]] = {}
+_buttons: dict[str, list[HandInButton]] = {}
 
 
 def answers_changed(notebook: str) -> None:

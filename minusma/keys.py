@@ -26,7 +26,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 #: Every encoded check starts with this (the version of the encoding).
 PREFIX = "mk1:"
@@ -39,7 +40,7 @@ _SEP = "\x1f"
 
 
 def _salt(qid: str) -> bytes:
-    return hashlib.sha256(f"{COURSE_SALT}{_SEP}{qid}".encode("utf-8")).digest()
+    return hashlib.sha256(f"{COURSE_SALT}{_SEP}{qid}".encode()).digest()
 
 
 def digest(qid: str, *parts: str) -> str:

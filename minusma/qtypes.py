@@ -34,10 +34,20 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from . import council, keys
-from .spec import AnswerError, QuestionSpec, Result, SpecError, check_text, MAX_LINE_CHARS, MAX_WRITTEN_CHARS, ISO_PATTERN
+from .spec import (
+    ISO_PATTERN,
+    MAX_LINE_CHARS,
+    MAX_WRITTEN_CHARS,
+    AnswerError,
+    QuestionSpec,
+    Result,
+    SpecError,
+    check_text,
+)
 
 #: Largest magnitude accepted for a number answer.
 MAX_NUMBER = 1e15

@@ -36,7 +36,6 @@ from . import cutoff as _cutoff
 from . import data as _data
 from . import keys as _keys
 from . import qtypes as _qtypes
-from . import paths
 from . import spec as _spec
 from . import store as _store
 from .spec import AnswerError, QuestionSpec, Result
@@ -48,7 +47,7 @@ __all__ = [
 
 _notebook: str | None = None
 #: The newest widget built for each question id in this kernel (see :func:`question`).
-_built: dict[str, "Question"] = {}
+_built: dict[str, Question] = {}
 
 
 def setup(notebook: str) -> None:

@@ -44,10 +44,11 @@ import datetime as _dt
 import json
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from . import keys as _keys
 from . import paths
@@ -268,7 +269,7 @@ def validate_key(spec: QuestionSpec, key: Any) -> None:
 
 def now_iso() -> str:
     """The current time as ISO 8601 UTC with milliseconds, e.g. 2023-06-30T12:00:00.000Z."""
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 ISO_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")
@@ -450,8 +451,9 @@ def keys_from_notebook(path: str | Path) -> dict[str, Any]:
     return {s.id: s.key for s in specs_from_notebook(path) if s.key is not None}
 
 
-from .council import VOTE_CHOICES, VOTES_NEEDED, CouncilOutcome, council_outcome  # noqa: E402
-from .council import members_of as council_members  # noqa: E402
+# Re-exported for callers that know the Council rule as part of the question contract.
+from .council import VOTE_CHOICES, VOTES_NEEDED, CouncilOutcome, council_outcome  # noqa: E402, F401
+from .council import members_of as council_members  # noqa: E402, F401
 
 
 def _types() -> dict[str, Any]:

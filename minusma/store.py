@@ -32,13 +32,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from . import __version__, paths
 from .files import KeptDocument, set_aside, write_json_atomic
 from .paths import display_path
-from .spec import ISO_PATTERN, QUESTION_TYPES, AnswerError, ID_PATTERN, now_iso
+from .spec import ID_PATTERN, ISO_PATTERN, QUESTION_TYPES, AnswerError, now_iso
 from .submission import ANSWERS_FORMAT
 
 STUDENT_FORMAT = "minusma-student/1"

@@ -149,7 +149,8 @@ def test_course_data_on_decision_day_shows_nothing_later():
 
 
 def test_exercise_set_up_puts_lessons_before_08_on_decision_day(tmp_path, monkeypatch):
-    from minusma import questions as q, store
+    from minusma import questions as q
+    from minusma import store
 
     monkeypatch.setenv("MINUSMA_WORK_DIR", str(tmp_path))
     store.forget_stores()

@@ -99,4 +99,4 @@ def test_every_type_is_one_class_with_every_part():
         assert kind.name == name
         for part in ("check_spec", "validate_key", "validate_answer", "encode", "score", "describe_answer"):
             assert callable(getattr(kind, part))
-    assert spec.QUESTION_TYPES == tuple(qtypes.TYPES)
+    assert tuple(qtypes.TYPES) == spec.QUESTION_TYPES

@@ -11,7 +11,8 @@ import json
 
 import pytest
 
-from minusma import council, keys, questions as q, store
+from minusma import council, keys, store
+from minusma import questions as q
 
 MEMBERS = ["China", "France", "Russian Federation", "United Kingdom", "United States",
            "Albania", "Brazil", "Ecuador", "Gabon", "Ghana", "Japan", "Malta", "Mozambique",
@@ -116,9 +117,8 @@ def test_every_question_carries_the_stylesheet_for_a_lost_kernel(work):
 
 def test_setup_installs_the_keyboard_help(work, monkeypatch):
     shown = []
-    import IPython.display
-
     import IPython
+    import IPython.display
 
     monkeypatch.setattr(IPython.display, "display", lambda obj: shown.append(obj))
     monkeypatch.setattr(IPython, "get_ipython", lambda: object())
