@@ -333,8 +333,8 @@ def test_exemplars_and_peer_review_are_in_the_instructor_guide():
     for level, (memo, table) in exemplars().items():
         assert memo in guide, f"the {level} exemplar differs between solutions/ and the instructor guide"
         assert table.strip() in guide, f"the {level} annotations differ"
-    start = guide.index("### Session 06")
-    following = re.search(r"^#{2,3} ", guide[start + 1:], flags=re.M)
-    session = guide[start:start + 1 + following.start()] if following else guide[start:]
+    start = guide.index("\n", guide.index("### Session 06"))
+    following = re.search(r"^#{2,3} ", guide[start:], flags=re.M)  # the next section or session
+    session = guide[start:start + following.start()] if following else guide[start:]
     for words in ("peer review", "options", "attribution", "75-minute variant", "90-minute variant", "structured controversy"):
         assert words in session.lower(), words
