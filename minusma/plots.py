@@ -801,4 +801,154 @@ def council_tallies(table, title: str = "How the Security Council voted", needed
     ax.grid(axis="y", visible=False)
     label(ax, x="Council members voting each way", x_unit="votes, of 15", y="Vote (date · resolution)", title=title)
     fig.legend(loc="outside upper right", ncols=3, frameon=False)
+
+# Helpers for notebook 06 (designing the drawdown): the pace an exit asks
+# for, the weeks each part of a withdrawal needs, and a stakeholder map.
+# Each draws a whole figure from numbers the notebook computed; the notebook
+# adds the source line and shows it. (Imports used only here are kept with
+# this block, so that it can be merged on its own.)
+# --------------------------------------------------------------------------
+
+import math  # noqa: E402
+import textwrap  # noqa: E402
+
+def _check_numbers(name: str, values: Sequence, allow_missing: bool = False) -> list:
+    """The values as a list, refusing negatives (and missing values unless allowed)."""
+    values = list(values)
+    for value in values:
+        if _is_missing(value):
+            if not allow_missing:
+                raise ValueError(f"{name}: every value is needed (one is missing)")
+        elif value < 0:
+            raise ValueError(f"{name}: values cannot be negative ({value})")
+    return values
+
+
+def exit_pace(labels: Sequence[str], per_month: Sequence, kinds: Sequence[str], kind_order: Iterable[str] | None = None,
+              title: str = "The pace each exit asks for") -> Figure:
+    """Horizontal bars of personnel to withdraw per month, one per exit, first at the top.
+
+    ``per_month`` is computed in the notebook (personnel divided by months);
+    ``kinds`` groups the bars (a past exit, an option on the table...), each
+    kind with its own colour *and* hatch. Every bar is labelled with its
+    value. Returns the figure, ready for :func:`source`.
+    """
+    labels, kinds = [str(t) for t in labels], [str(k) for k in kinds]
+    per_month = _check_numbers("per_month", per_month)
+    if not (len(labels) == len(per_month) == len(kinds)):
+        raise ValueError("labels, per_month and kinds must have the same length")
+    fig, ax = figure(width=9, height=1.2 + 0.6 * len(labels))
+    bar_rows(ax, per_month, labels, kinds, group_order=kind_order)
+    for row, value in enumerate(per_month):
+        ax.text(value, row, f" {value:,.0f}", va="center", ha="left", fontsize=10)
+    ax.set_xlim(0, max(per_month) * 1.18 if per_month and max(per_month) > 0 else 1)
+    ax.xaxis.set_major_formatter(mpl.ticker.StrMethodFormatter("{x:,.0f}"))
+    label(ax, x="Personnel to withdraw per month", x_unit="persons per month", y="Exit", title=title)
+    legend(ax)
+    return fig
+
+
+def drawdown_streams(streams: Sequence[str], weeks: Sequence, weeks_available: float, available_label: str,
+                     title: str = "Weeks each part of the withdrawal needs") -> Figure:
+    """One bar per part of a withdrawal (a "stream"): the weeks it needs, against the weeks available.
+
+    ``weeks`` and ``weeks_available`` are computed in the notebook; the figure
+    only draws them. The weeks available are a dashed vertical line, named
+    ``available_label`` in the legend. Each bar has its own colour and hatch, and its value
+    written beside it. Returns the figure, ready for :func:`source`.
+    """
+    streams = [str(s) for s in streams]
+    weeks = _check_numbers("weeks", weeks)
+    if len(streams) != len(weeks):
+        raise ValueError("streams and weeks must have the same length")
+    if _is_missing(weeks_available) or weeks_available <= 0:
+        raise ValueError("weeks_available must be a positive number of weeks")
+    fig, ax = figure(width=9, height=1.6 + 0.7 * len(streams))
+    for row, value in enumerate(weeks):
+        ax.barh(row, value, **bar_style(row))
+        ax.text(value, row, f" {value:,.1f} weeks", va="center", ha="left", fontsize=10)
+    ax.axvline(weeks_available, color="#333333", linestyle="--", linewidth=1.5, marker="none", gid="weeks-available",
+               label=available_label)
+    ax.set_yticks(range(len(streams)), streams)
+    ax.set_ylim(len(streams) - 0.5, -0.5)  # first stream at the top
+    ax.set_xlim(0, max([*weeks, weeks_available]) * 1.22)
+    ax.grid(axis="y", visible=False)
+    label(ax, x="Time needed from the start of the withdrawal", x_unit="weeks", y="Part of the withdrawal", title=title)
+    ax.legend(loc="lower right", frameon=True, framealpha=0.95, edgecolor="none")
+    return fig
+
+
+#: Captions of the four corners of a power-interest grid (Mendelow's matrix).
+QUADRANTS = {("high", "high"): "manage closely", ("high", "low"): "keep satisfied",
+             ("low", "high"): "keep informed", ("low", "low"): "monitor"}
+
+
+def _spread_ties(xs: list[float], ys: list[float], radius: float) -> tuple[list[float], list[float]]:
+    """Move points that share a position onto a small circle around it, so none hides another."""
+    at: dict[tuple[float, float], list[int]] = {}
+    for i, point in enumerate(zip(xs, ys)):
+        at.setdefault(point, []).append(i)
+    new_x, new_y = list(xs), list(ys)
+    for (x, y), members in at.items():
+        if len(members) < 2:
+            continue
+        for k, i in enumerate(members):
+            angle = math.pi / 2 + 2 * math.pi * k / len(members)
+            new_x[i], new_y[i] = x + radius * math.cos(angle), y + radius * math.sin(angle)
+    return new_x, new_y
+
+
+def stakeholder_map(actors: Sequence[str], interest: Sequence, power: Sequence, groups: Sequence[str],
+                    veto: Sequence[bool], group_order: Iterable[str] | None = None, scale: tuple[int, int] = (1, 5),
+                    title: str = "Who has a say, who has a stake") -> Figure:
+    """A power-interest map: each actor placed by its interest (right) and power (up).
+
+    The scores are coded on ``scale`` (1 to 5 by default). The grid is cut in
+    four at its middle, each quarter captioned (``QUADRANTS``). Each group of
+    actors gets its own marker *and* colour; actors with a veto get a black
+    square ring as well. Actors with the same scores are spread on a small
+    circle so that none hides another, and every actor is labelled. Returns
+    the figure, ready for :func:`source`.
+    """
+    actors, groups = [str(a) for a in actors], [str(g) for g in groups]
+    interest, power, veto = _check_numbers("interest", interest), _check_numbers("power", power), [bool(v) for v in veto]
+    if not (len(actors) == len(interest) == len(power) == len(groups) == len(veto)):
+        raise ValueError("actors, interest, power, groups and veto must have the same length")
+    low, high = scale
+    outside = [a for a, x, y in zip(actors, interest, power) if not (low <= x <= high and low <= y <= high)]
+    if outside:
+        raise ValueError(f"scores outside the scale {low}-{high}: {', '.join(outside)}")
+    index = _group_indices(groups, group_order)
+    xs, ys = _spread_ties([float(v) for v in interest], [float(v) for v in power], radius=0.2)
+    fig, ax = figure(width=10, height=8.5)
+    middle = (low + high) / 2
+    ax.axvline(middle, color="#999999", linestyle="--", linewidth=1, marker="none")
+    ax.axhline(middle, color="#999999", linestyle="--", linewidth=1, marker="none")
+    pad, room = 0.6, 1.3  # room: space right of the grid for the labels of the actors at the top score
+    left, right, bottom, top = low - pad, high + pad, low - pad, high + pad
+    corners = {("high", "high"): (right - 0.05, top - 0.05, "right", "top"),
+               ("high", "low"): (left + 0.05, top - 0.05, "left", "top"),
+               ("low", "high"): (right - 0.05, bottom + 0.05, "right", "bottom"),
+               ("low", "low"): (left + 0.05, bottom + 0.05, "left", "bottom")}
+    for key, (x, y, ha, va) in corners.items():
+        ax.text(x, y, QUADRANTS[key], ha=ha, va=va, fontsize=10, style="italic", color="#555555", gid="quadrant")
+    ax.axvline(right, color="#DDDDDD", linewidth=0.8, marker="none")
+    for group, i in sorted(index.items(), key=lambda item: item[1]):
+        picked = [k for k, g in enumerate(groups) if g == group]
+        style = series(i)
+        ax.plot([xs[k] for k in picked], [ys[k] for k in picked], linestyle="none", marker=style["marker"],
+                color=style["color"], markersize=11, markeredgecolor="#333333", label=group)
+    vetoes = [k for k, v in enumerate(veto) if v]
+    if vetoes:
+        ax.plot([xs[k] for k in vetoes], [ys[k] for k in vetoes], linestyle="none", marker="s", markersize=19,
+                markerfacecolor="none", markeredgecolor="black", markeredgewidth=1.6, label="veto in the Council")
+    ax.set_xlim(left, right + room)
+    ax.set_ylim(bottom, top)
+    ticks = list(range(int(low), int(high) + 1))
+    ax.set_xticks(ticks)
+    ax.set_yticks(ticks)
+    label(ax, x="Interest in how the withdrawal is done", x_unit="score, this course's coding",
+          y="Power over how it is done", y_unit="score, this course's coding", title=title)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, frameon=False)
+    label_points(ax, xs, ys, [textwrap.fill(a, 20) for a in actors], fontsize=9)  # wrapped: long names stay narrow
     return fig
