@@ -952,3 +952,85 @@ def stakeholder_map(actors: Sequence[str], interest: Sequence, power: Sequence, 
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, frameon=False)
     label_points(ax, xs, ys, [textwrap.fill(a, 20) for a in actors], fontsize=9)  # wrapped: long names stay narrow
     return fig
+
+# Whole figures in one call, for the lessons and exercises of notebooks 00
+# and 01: each makes the figure, draws, labels the axes, puts the source line
+# under it and shows it, so a figure cell is one line a student can read
+# --------------------------------------------------------------------------
+
+def _finish(fig: Figure, source_text: str | Sequence[str], note: str | None, show: bool) -> Figure | None:
+    """Source line, then show (returning nothing, so the figure is not drawn twice) or return the figure."""
+    sources = [source_text] if isinstance(source_text, str) else list(source_text)
+    source(fig, *sources, note=note)  # the module function: this parameter is called source_text
+    if show:
+        plt.show()
+        return None
+    return fig
+
+
+def timeline_chart(dates: Sequence, groups: Sequence[str], *, source: str | Sequence[str], labels: Sequence[str] | None = None,
+                   group_order: Iterable[str] | None = None, marks: dict | None = None, y: str = "Kind of event",
+                   title: str | None = None, note: str | None = None, size: tuple[float, float] = (10, 5),
+                   show: bool = True) -> Figure | None:
+    """Dated events on one lane per group (:func:`timeline`), as a finished figure.
+
+    ``labels`` (optional) are written beside the markers. ``marks`` maps a
+    date to a caption, drawn as a dotted vertical line (the day of a coup, of
+    a request) with its caption at the top. The x axis is "Date", the y axis
+    ``y``. With ``show=False`` the figure is returned instead of shown (tests).
+    """
+    dates, groups = list(dates), [str(g) for g in groups]
+    fig, ax = figure(width=size[0], height=size[1])
+    timeline(ax, dates, [""] * len(dates) if labels is None else [str(t) for t in labels], groups, group_order)
+    for day, caption in (marks or {}).items():
+        ax.axvline(day, color="#444444", linestyle=":", linewidth=1.2, marker="none")
+        ax.text(day, 1.0, f"{caption} ", transform=ax.get_xaxis_transform(), ha="right", va="bottom", fontsize=9)
+    label(ax, x="Date", y=y, title=title)
+    return _finish(fig, source, note, show)
+
+
+def stacked_bars_chart(table, *, source: str | Sequence[str], x: str, y: str, y_unit: str | None = None,
+                       title: str | None = None, note: str | None = None, size: tuple[float, float] = (9, 4.5),
+                       show: bool = True) -> Figure | None:
+    """A count table as stacked bars: one bar per row of ``table``, one colour and hatch per column.
+
+    ``table`` is what a ``groupby(...).size().unstack()`` gives: its index
+    (years, say) runs along the x axis, every index value gets a tick (a row
+    of zeros shows as an empty place, not a gap), and its columns stack in
+    their order, each with :func:`bar_style` and a legend entry.
+    """
+    fig, ax = figure(width=size[0], height=size[1])
+    positions = list(table.index)
+    bottom = [0.0] * len(positions)
+    for i, column in enumerate(table.columns):
+        heights = [float(v) for v in table[column]]
+        ax.bar(positions, heights, bottom=bottom, label=str(column), **bar_style(i))
+        bottom = [b + h for b, h in zip(bottom, heights)]
+    ax.set_xticks(positions)
+    label(ax, x=x, y=y, y_unit=y_unit, title=title)
+    legend(ax)
+    return _finish(fig, source, note, show)
+
+
+def dot_rows_chart(values: Sequence, rows: Sequence[str], groups: Sequence[str], *, source: str | Sequence[str],
+                   x: str, y: str, group_order: Iterable[str] | None = None, title: str | None = None,
+                   note: str | None = None, size: tuple[float, float] = (11, 6.5), show: bool = True) -> Figure | None:
+    """Dots on labelled rows (:func:`dot_rows`), first row at the top, as a finished figure with a legend."""
+    fig, ax = figure(width=size[0], height=size[1])
+    dot_rows(ax, values, rows, groups, group_order=group_order)
+    label(ax, x=x, y=y, title=title)
+    legend(ax, loc="lower left", bbox_to_anchor=(0, 0))
+    return _finish(fig, source, note, show)
+
+
+def spans_chart(starts: Sequence, ends: Sequence, rows: Sequence[str], *, source: str | Sequence[str], x: str, y: str,
+                groups: Sequence[str] | None = None, group_order: Iterable[str] | None = None, cutoff=None,
+                cutoff_label: str | None = None, title: str | None = None, note: str | None = None,
+                size: tuple[float, float] = (9.5, 4.2), show: bool = True) -> Figure | None:
+    """Spans from a start (circle) to an end (square), one row each (:func:`spans`), as a finished figure."""
+    fig, ax = figure(width=size[0], height=size[1])
+    spans(ax, starts, ends, rows, groups=groups, group_order=group_order, cutoff=cutoff, cutoff_label=cutoff_label)
+    label(ax, x=x, y=y, title=title)
+    if groups is not None:
+        legend(ax)
+    return _finish(fig, source, note, show)

@@ -171,11 +171,12 @@ def _wait_saved(lab, qid, predicate, timeout=20):
 
 
 WHO = "Mali's transitional government, through its foreign minister"
-RES_2690 = ["It was adopted on 30 June 2023.", "All 15 Council members voted for it.",
-            "It asked the mission to complete its withdrawal by 31 December 2023."]
+DRAFT_TERMS = ["It would end MINUSMA's mandate on 30 June 2023.",
+               "It would ask the mission to complete its withdrawal by 31 December 2023.",
+               "Mali asked for a resolution only about the details of an immediate withdrawal."]
 ORDER = ["Resolution 2100 establishes MINUSMA", "Resolution 2295 raises the troop ceiling",
-         "Mali's government asks for the mission's withdrawal", "Resolution 2690 ends MINUSMA's mandate",
-         "The withdrawal is completed"]
+         "A second coup gives Col. Assimi Goïta full control", "Mali's foreign minister asks for the mission's withdrawal",
+         "France circulates a draft resolution ending the mandate", "Mali writes to ask for a resolution only on the withdrawal"]
 CLASSES = {"China": "permanent", "Ghana": "elected", "Japan": "elected", "Russian Federation": "permanent",
            "Switzerland": "elected", "United Kingdom": "permanent"}
 REASON = "Contingents were already leaving; the deadline is tight."
@@ -202,11 +203,11 @@ def _answer_everything(page, lab, timings):
     _wait_saved(lab, "00.who_asked", lambda v: v == WHO)
     timings.append(_measure_check(page, "00.who_asked", "Correct"))
 
-    multiple = _question(page, "00.res_2690")
-    for option in RES_2690:
+    multiple = _question(page, "00.draft_terms")
+    for option in DRAFT_TERMS:
         multiple.locator(".widget-checkbox", has_text=option).locator("input").check()
-        _wait_saved(lab, "00.res_2690", lambda v, o=option: o in v)
-    timings.append(_measure_check(page, "00.res_2690", "Correct"))
+        _wait_saved(lab, "00.draft_terms", lambda v, o=option: o in v)
+    timings.append(_measure_check(page, "00.draft_terms", "Correct"))
 
     number = _question(page, "00.ceiling_2016")
     number.locator("input").fill("13,289")
@@ -267,10 +268,10 @@ def _check_restored(page):
     who = page.locator(".minusma-identity")
     expect(who.locator("input").nth(0)).to_have_value("Aminata Traoré")
     expect(_question(page, "00.who_asked").locator("label", has_text="Mali's transitional").locator("input")).to_be_checked()
-    multiple = _question(page, "00.res_2690")
-    for option in RES_2690:
+    multiple = _question(page, "00.draft_terms")
+    for option in DRAFT_TERMS:
         expect(multiple.locator(".widget-checkbox", has_text=option).locator("input")).to_be_checked()
-    expect(multiple.locator(".widget-checkbox", has_text="abstained").locator("input")).not_to_be_checked()
+    expect(multiple.locator(".widget-checkbox", has_text="fewer troops").locator("input")).not_to_be_checked()
     expect(_question(page, "00.ceiling_2016").locator("input")).to_have_value("13289")
     labels = _question(page, "00.timeline").locator(".minusma-order-item")
     for index, item in enumerate(ORDER):
@@ -336,7 +337,7 @@ def test_answer_restart_reopen_restore(lab):
         _scenario(lab, timings)
 
     answers = json.loads((lab["work"] / "answers" / f"{NOTEBOOK}.json").read_text(encoding="utf-8"))["answers"]
-    assert set(answers) == {"00.who_asked", "00.res_2690", "00.ceiling_2016", "00.timeline", "00.members",
+    assert set(answers) == {"00.who_asked", "00.draft_terms", "00.ceiling_2016", "00.timeline", "00.members",
                             "00.withdrawal_on_time", "00.veto", "00.consent"}
     assert answers["00.veto"]["value"]["Russian Federation"] == "no"
     assert answers["00.withdrawal_on_time"]["value"]["probability"] == 70

@@ -70,8 +70,9 @@ def test_stored_executed_without_widget_state(path):
 @pytest.mark.parametrize("path", sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb")), ids=relative)
 def test_lessons_check_key_outputs(path):
     nb = nbformat.read(path, as_version=4)
-    checked = [c for c in nb.cells if c.cell_type == "code" and "NBVAL_CHECK_OUTPUT" in c.source]
-    assert checked, f"{relative(path)}: mark the cells with key numbers '# NBVAL_CHECK_OUTPUT'"
+    checked = [c for c in nb.cells if c.cell_type == "code" and
+               ("NBVAL_CHECK_OUTPUT" in c.source or "nbval-check-output" in c.metadata.get("tags", []))]
+    assert checked, f"{relative(path)}: tag the cells with key numbers 'nbval-check-output'"
     assert all(c.outputs for c in checked)
 
 
