@@ -50,6 +50,16 @@ ALLOWED: dict[str, str] = {
     "(the most recent item is dated 28 Oct 2025)": "the same note on when the sources were read (data.describe): "
                                                    "names no event",
     "01.election_by_feb_2024": "the id of the forecast question, named after its resolution date, set by this module",
+    "2023–2024": "an elected Council member's two-year term (the 2022 General Assembly election): set in advance",
+    'pd.Timestamp("2023-07-01")': "lesson 06's logistics model starts where France's draft of June 2023 starts the "
+                                  "withdrawal: a plan, not an outcome",
+    "target is 31 December 2023, from 1 July": "the draft's withdrawal window (What's in Blue, 29 June 2023)",
+    "days after 31 December 2023": "a count from the deadline set in the draft and in resolution 2690",
+    "31 December 2023 (the target)": "the deadline of the draft and of resolution 2690, set in advance",
+    "planning to finish in May 2024": "Germany's plan, announced in November 2022 (tcc_departures): a plan, not an outcome",
+    "planned to finish in May 2024": "the same plan of November 2022",
+    "The model's exit date: 06 April 2024": "the exit date lesson 06's model computes from its teaching assumptions: "
+                                            "a projection made on 30 June, not what happened",
 }
 
 #: Outcomes that carry no date, so the date test cannot see them (matched ignoring case).
