@@ -671,6 +671,24 @@ def _done(fig: Figure, source, note: str | None, show: bool) -> Figure | None:
     return fig
 
 
+def _legend_with_arrows(ax: Axes, **kwargs) -> None:
+    """:func:`legend`, with an upward arrow as the key of every "at least" entry, as drawn on the chart.
+
+    :func:`qualified_points` draws a lower bound as a point with an arrow; in a
+    plain legend it would look like an exact figure.
+    """
+    from matplotlib.lines import Line2D
+
+    handles, labels = ax.get_legend_handles_labels()
+    keyed = []
+    for handle, text in zip(handles, labels):
+        if text.endswith(QUALIFIER_WORDS[">"]):
+            handle = Line2D([], [], linestyle="none", marker=r"$\uparrow$", markersize=13,
+                            color=handle.get_color(), markeredgewidth=0)
+        keyed.append(handle)
+    legend(ax, handles=keyed, labels=labels, **kwargs)
+
+
 def ceiling_chart(ceilings, yearly, snapshots, *, end, source, note: str | None = None,
                   show: bool = True) -> Figure | None:
     """What the Council allowed against who was there: ceilings as steps, yearly means as a line, snapshots as points.
@@ -695,7 +713,7 @@ def ceiling_chart(ceilings, yearly, snapshots, *, end, source, note: str | None 
     first, last = pd.Timestamp(ceilings["adoption_date"].min()).year, pd.Timestamp(end).year
     label(ax, x="Date", y="Uniformed personnel", y_unit="persons",
           title=f"Uniformed personnel (military and police): allowed and present, {first}–{last}")
-    legend(ax, loc="lower right", bbox_to_anchor=(1, 0))
+    _legend_with_arrows(ax, loc="lower right", bbox_to_anchor=(1, 0))
     return _done(fig, source, note, show)
 
 
@@ -750,7 +768,7 @@ def reported_totals_chart(table, *, columns: dict[str, str], y: str, y_unit: str
     highest = max(float(table[c].max()) for c in columns)
     ax.set_ylim(0, highest * 1.15)
     label(ax, x="Date reported", y=y, y_unit=y_unit, title=title)
-    legend(ax, loc="lower right", bbox_to_anchor=(1, 0))
+    _legend_with_arrows(ax, loc="lower right", bbox_to_anchor=(1, 0))
     return _done(fig, source, note, show)
 
 

@@ -258,3 +258,14 @@ def test_yearly_lines_chart_explains_an_unknown_column():
     with pytest.raises(KeyError, match="no column 'people'"):
         plots.yearly_lines_chart(table, x="year", y="people", group="country", y_label="P", y_unit="persons",
                                  title="T", source="data/t.csv", show=False)
+
+
+def test_lower_bounds_have_an_arrow_in_the_legend_too():
+    table = pd.DataFrame({"date": pd.to_datetime(["2018-04-07", "2019-05-18"]), "total": [170, 190],
+                          "total_qualifier": [None, ">"]})
+    fig = plots.reported_totals_chart(table, columns={"total": "All causes"}, y="Killed", y_unit="persons",
+                                      title="T", source="data/f.csv", show=False)
+    legend = fig.axes[0].get_legend()
+    keys = {text.get_text(): handle for text, handle in zip(legend.get_texts(), legend.legend_handles)}
+    assert "uparrow" in str(keys["All causes, at least (arrow up)"].get_marker())
+    assert keys["All causes"].get_marker() == "o", "an exact figure keeps its point"
