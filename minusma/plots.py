@@ -1034,3 +1034,183 @@ def spans_chart(starts: Sequence, ends: Sequence, rows: Sequence[str], *, source
     if groups is not None:
         legend(ax)
     return _finish(fig, source, note, show)
+
+# --------------------------------------------------------------------------
+# One-call charts of notebooks 03 and 04: each draws, labels, cites its
+# source and shows, so that a figure cell is a single line of intent
+# --------------------------------------------------------------------------
+
+def _sources(source) -> list[str]:
+    """``source`` as a list of strings (one source, or several)."""
+    return [source] if isinstance(source, str) else list(source)
+
+
+def _blank_arguments(**arguments) -> list[str]:
+    """The names of the arguments still left as ``...`` (a blank a student has not filled in yet)."""
+    return [name for name, value in arguments.items() if value is Ellipsis]
+
+
+#: :func:`source` under another name, for the helpers below whose ``source`` argument hides it.
+_source_line = source
+
+
+def _done(fig: Figure, source, note: str | None, show: bool) -> Figure | None:
+    """Put the source line under ``fig``; show it and return None, or return it unshown."""
+    _source_line(fig, *_sources(source), note=note)
+    if show:
+        plt.show()
+        return None
+    return fig
+
+
+def _legend_with_arrows(ax: Axes, **kwargs) -> None:
+    """:func:`legend`, with an upward arrow as the key of every "at least" entry, as drawn on the chart.
+
+    :func:`qualified_points` draws a lower bound as a point with an arrow; in a
+    plain legend it would look like an exact figure.
+    """
+    from matplotlib.lines import Line2D
+
+    handles, labels = ax.get_legend_handles_labels()
+    keyed = []
+    for handle, text in zip(handles, labels):
+        if text.endswith(QUALIFIER_WORDS[">"]):
+            handle = Line2D([], [], linestyle="none", marker=r"$\uparrow$", markersize=13,
+                            color=handle.get_color(), markeredgewidth=0)
+        keyed.append(handle)
+    legend(ax, handles=keyed, labels=labels, **kwargs)
+
+
+def ceiling_chart(ceilings, yearly, snapshots, *, end, source, note: str | None = None,
+                  show: bool = True) -> Figure | None:
+    """What the Council allowed against who was there: ceilings as steps, yearly means as a line, snapshots as points.
+
+    ``ceilings`` needs ``adoption_date`` and ``uniformed_ceiling`` (one row
+    per resolution; a missing ceiling leaves its stretch empty up to
+    ``end``); ``yearly`` needs ``year`` and ``mean_total_uniformed`` (drawn
+    at mid-year); ``snapshots`` needs ``date``, ``uniformed_total`` and
+    ``uniformed_total_qualifier``. Snapshots from different sources are never
+    joined. Shows the figure (``show=False`` returns it instead).
+    """
+    import pandas as pd  # late: plots is imported by notebooks that may not need pandas yet
+
+    fig, ax = figure(width=9, height=5)
+    steps(ax, ceilings["adoption_date"], ceilings["uniformed_ceiling"], end=pd.Timestamp(end), index=0,
+          label="Authorised ceiling (resolutions)")
+    mid_year = pd.to_datetime(yearly["year"].astype(str) + "-07-01")
+    ax.plot(mid_year, yearly["mean_total_uniformed"], **series(2), label="Deployed: RADPKO yearly mean")
+    qualified_points(ax, snapshots["date"], snapshots["uniformed_total"], snapshots["uniformed_total_qualifier"],
+                     index=1, label="Deployed: snapshot on one day")
+    ax.set_ylim(0, max(17000, float(pd.to_numeric(ceilings["uniformed_ceiling"]).max()) * 1.1))
+    first, last = pd.Timestamp(ceilings["adoption_date"].min()).year, pd.Timestamp(end).year
+    label(ax, x="Date", y="Uniformed personnel", y_unit="persons",
+          title=f"Uniformed personnel (military and police): allowed and present, {first}–{last}")
+    _legend_with_arrows(ax, loc="lower right", bbox_to_anchor=(1, 0))
+    return _done(fig, source, note, show)
+
+
+def ranked_bar_chart(labels, values, *, x: str, x_unit: str, y: str, title: str, source, note: str | None = None,
+                     value_format: str = "{:,.0f}", missing_text: str = "number not found", width: float = 8,
+                     show: bool = True) -> Figure | None:
+    """Horizontal bars in the order given (first at the top), each with its value; a missing value stays a gap.
+
+    Sort the table before calling. The height grows with the number of
+    bars. Shows the figure (``show=False`` returns it instead).
+    """
+    labels, values = list(labels), list(values)
+    fig, ax = figure(width=width, height=max(3.0, 0.45 * len(labels) + 1.6))
+    hbars(ax, labels, values, value_format=value_format, missing_text=missing_text)
+    label(ax, x=x, x_unit=x_unit, y=y, title=title)
+    return _done(fig, source, note, show)
+
+
+def budget_chart(table, *, source, note: str | None = None, panel_order: Iterable[str] | None = None,
+                 show: bool = True) -> Figure | None:
+    """Budget figures by financial year, one panel per ``scope``; a year with no figure of a scope is shaded.
+
+    ``table`` needs ``period``, ``scope``, ``amount_usd`` and
+    ``amount_usd_qualifier``; the financial years appear in the order of the
+    table's rows, and every year in the table gets its place in every panel.
+    Points are never joined: a line would invent the missing years. Shows the
+    figure (``show=False`` returns it instead).
+    """
+    periods = list(dict.fromkeys(str(p) for p in table["period"]))
+    order = list(panel_order) if panel_order is not None else list(dict.fromkeys(str(s) for s in table["scope"]))
+    fig, axes = figure(width=9, height=2.7 * len(order) + 0.6, nrows=len(order), sharex=True, sharey=True)
+    axes = list(getattr(axes, "flat", [axes]))
+    category_panels(axes, periods, table["scope"], table["period"], table["amount_usd"] / 1e6,
+                    table["amount_usd_qualifier"], panel_order=order, title="Scope: {}",
+                    y_label="Budget (USD million)", label="figure for the year",
+                    missing_label="no figure of this scope found")
+    axes[0].set_ylim(0, max(1400, float((table["amount_usd"] / 1e6).max()) * 1.1))
+    axes[-1].set_xlabel("Financial year (1 July to 30 June)")
+    return _done(fig, source, note, show)
+
+
+def reported_totals_chart(table, *, columns: dict[str, str], y: str, y_unit: str, title: str, source,
+                          x: str = "date", note: str | None = None, show: bool = True) -> Figure | None:
+    """Running totals as each source reported them: one point per source and date, never joined.
+
+    ``columns`` maps a column of ``table`` to its legend label; a column
+    ``f"{column}_qualifier"``, if present, marks approximate figures (hollow)
+    and lower bounds (arrow up). Shows the figure (``show=False`` returns it).
+    """
+    fig, ax = figure(width=9, height=5)
+    qualified_columns(ax, table, x, columns)
+    highest = max(float(table[c].max()) for c in columns)
+    ax.set_ylim(0, highest * 1.15)
+    label(ax, x="Date reported", y=y, y_unit=y_unit, title=title)
+    _legend_with_arrows(ax, loc="lower right", bbox_to_anchor=(1, 0))
+    return _done(fig, source, note, show)
+
+
+def bases_map_chart(sites, outlines: dict, *, group: str, name: str, title: str, source, headquarters=None,
+                    note: str | None = None, show: bool = True) -> Figure | None:
+    """A locator map of sites: Mali shaded, neighbours outlined, one marker shape and colour per ``group``.
+
+    ``sites`` needs ``longitude``, ``latitude``, and the columns named by
+    ``group`` (the legend says how many sites each group has) and ``name``
+    (written beside each point). ``headquarters``, if given (rows of the same
+    kind), is drawn as a black star. Shows the figure (``show=False`` returns it).
+    """
+    import pandas as pd  # late: plots is imported by notebooks that may not need pandas yet
+
+    fig, ax = figure(width=8, height=7)
+    locator_map(ax, outlines)
+    for index, (value, rows) in enumerate(sites.groupby(group, observed=True, sort=False)):
+        qualified_points(ax, rows["longitude"], rows["latitude"], index=index, label=f"{value}: {len(rows)} sites")
+    shown = sites
+    if headquarters is not None and len(headquarters):
+        ax.plot(headquarters["longitude"], headquarters["latitude"], linestyle="none", marker="*", color="black",
+                markersize=14, label="headquarters")
+        shown = pd.concat([sites, headquarters])
+    label_points(ax, shown["longitude"], shown["latitude"], shown[name])
+    ax.set_title(title, loc="left")
+    legend(ax, loc="upper left", bbox_to_anchor=(0, 1), frameon=True, framealpha=0.95, edgecolor="none")
+    return _done(fig, source, note, show)
+
+
+def yearly_lines_chart(table, *, x, y, group, y_label, y_unit, title, source, note: str | None = None,
+                       show: bool = True) -> Figure | None:
+    """One line per value of ``group`` over ``x`` (years): for one consistent series, such as RADPKO's yearly means.
+
+    Made for "finish this chart" tasks: an argument still left as ``...``
+    draws nothing and prints which ones to fill in. Each group gets its own
+    colour, marker and line style. Shows the figure (``show=False`` returns it).
+    """
+    blanks = _blank_arguments(x=x, y=y, group=group, y_label=y_label, y_unit=y_unit, title=title, source=source)
+    if blanks:
+        print("To draw the chart, replace the ... after: " + ", ".join(blanks) + ".")
+        return None
+    for column in (x, y, group):
+        if column not in table.columns:
+            raise KeyError(f"no column '{column}'; the columns are: {', '.join(map(str, table.columns))}")
+    fig, ax = figure(width=8, height=4.5)
+    for index, (value, rows) in enumerate(table.groupby(group, observed=True, sort=False)):
+        rows = rows.sort_values(x)
+        ax.plot(rows[x], rows[y], **series(index), label=str(value))
+    ax.set_ylim(bottom=0)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    label(ax, x=str(x).capitalize(), y=y_label, y_unit=y_unit, title=title)
+    legend(ax)
+    return _done(fig, source, note, show)
