@@ -70,8 +70,7 @@ def test_stored_executed_without_widget_state(path):
 @pytest.mark.parametrize("path", sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb")), ids=relative)
 def test_lessons_check_key_outputs(path):
     nb = nbformat.read(path, as_version=4)
-    checked = [c for c in nb.cells if c.cell_type == "code" and
-               ("NBVAL_CHECK_OUTPUT" in c.source or "nbval-check-output" in c.metadata.get("tags", []))]
+    checked = [c for c in nb.cells if c.cell_type == "code" and "nbval-check-output" in c.metadata.get("tags", [])]
     assert checked, f"{relative(path)}: tag the cells with key numbers 'nbval-check-output'"
     assert all(c.outputs for c in checked)
 
@@ -93,3 +92,10 @@ def test_no_package_installs_or_machine_paths(path):
     source = text_of(nbformat.read(path, as_version=4))
     assert not re.search(r"(?m)^\s*[!%]pip install", source), f"{relative(path)}: requirements.txt is the one place for installs"
     assert not re.search(r"(?<![\w.])/(work|tmp|root|home|Users)/", source), f"{relative(path)}: absolute machine path"
+
+
+@pytest.mark.parametrize("path", ALL, ids=relative)
+def test_no_nbval_markers_in_what_students_read(path):
+    """nbval's markers are cell tags: a marker comment would be plumbing in a cell students read."""
+    source = text_of(nbformat.read(path, as_version=4), "code")
+    assert "NBVAL_" not in source, f"{relative(path)}: use the nbval-check-output / nbval-ignore-output cell tags"
