@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 from minusma import paths, spec  # noqa: E402
 from minusma.grading import grade_folder, synthetic  # noqa: E402
-from minusma.grading.course import load_course  # noqa: E402
+from minusma.grading.solutions import load_course  # noqa: E402
 
 GOAL_SECONDS = 10.0
 GOAL_STUDENTS = 1000
