@@ -278,10 +278,18 @@ def test_a_file_that_cannot_be_read_is_reported(world, tmp_path, monkeypatch):
 ])
 def test_every_answer_shape_is_escaped_on_feedback_pages(qtype, value):
     """Whatever a (possibly edited) file holds, the student's answer is shown as text, never as markup."""
-    from minusma.grading.report import show_answer
+    from minusma.grading import report
+    from minusma.grading.intake import Submission
+    from minusma.grading.rubric import load_rubric
+    from minusma.grading.scoring import ClassGrades, NotebookGrade, QuestionGrade, StudentGrade
     from minusma.spec import QuestionSpec
 
-    shown = show_answer(QuestionSpec(id="00.q", type=qtype, prompt="p"), value)
+    grade = QuestionGrade(QuestionSpec(id="00.q", type=qtype, prompt="p"), 0.0, "invalid", "f", answer=value)
+    handed_in = Submission("f.json", "s", "S", "00_x", "2023-06-30T09:00:00Z", "2023-06-30T10:00:00Z", "0", {})
+    student = StudentGrade("s", "S", {"00_x": NotebookGrade("00_x", handed_in, [grade])}, {"00_x": 1.0})
+    grades = ClassGrades(None, load_rubric(), [student], ["00_x"], {"00_x": 1.0}, [], [], 1)
+    page = report.feedback_page(student, grades)
+    shown = page.split('<th scope="row">1. p</th>', 1)[1].split("</td>", 1)[0]
     assert "<b>" not in shown and "<i>c" not in shown
     if not (qtype == "vote" and isinstance(value, dict)):  # a ballot is shown as counts, without names
         assert "&lt;b&gt;" in shown

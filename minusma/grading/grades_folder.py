@@ -72,12 +72,13 @@ def check_writable(out_dir: Path, outputs: Iterable[str], subfolders: Iterable[s
                                     "move it away.")
 
 
-def _write_durably(path: Path, payload: bytes) -> None:
+def _write(path: Path, payload: bytes, durable: bool) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as handle:
         handle.write(payload)
-        handle.flush()
-        os.fsync(handle.fileno())
+        if durable:
+            handle.flush()
+            os.fsync(handle.fileno())
     os.chmod(path, 0o644)
 
 
@@ -112,9 +113,16 @@ class StagedOutput:
         if not self._rollback_failed:  # else it holds old files that could not be put back
             shutil.rmtree(self.root, ignore_errors=True)
 
-    def write(self, name: str, payload: bytes) -> None:
-        """Stage ``payload`` as ``name`` (a posix path relative to the grades folder)."""
-        _write_durably(self._new / name, payload)
+    def write(self, name: str, payload: bytes, durable: bool = False) -> None:
+        """Stage ``payload`` as ``name`` (a posix path relative to the grades folder).
+
+        ``durable`` files are flushed to disk before they are moved in, so a
+        power cut cannot leave them empty: the CSV files, and above all the
+        hand-grading sheet, which carries what graders typed. Pages and the
+        figure are not (a thousand flushes cost seconds), since running the
+        command again remakes them from the hand-ins.
+        """
+        _write(self._new / name, payload, durable)
         self._files.append(name)
 
     def commit(self, remove: Iterable[str] = (), set_aside_first: str | None = None) -> Path | None:

@@ -233,6 +233,21 @@ def _whole_number(text: str | None) -> int:
         return 0
 
 
+def _row_item(row: Mapping[str, str], criteria_order: list[str]) -> HandItem:
+    try:
+        max_points = float(row.get("max_points") or 0)
+    except ValueError:
+        max_points = 0.0
+    present = [c for c in criteria_order if c in row]
+    return HandItem(
+        pseudonym=row["pseudonym"].strip(), notebook=(row.get("notebook") or "").strip(),
+        question=row["question"].strip(), rubric=(row.get("rubric") or "").strip(), max_points=max_points,
+        criteria=tuple(c for c in present if (row.get(c) or "").strip() != NOT_APPLICABLE),
+        prompt=_uncsv(row.get("prompt")), answer=_uncsv(row.get("answer")), words=_whole_number(row.get("words")),
+        word_range=(row.get("word_range") or "").strip(),
+    )
+
+
 def sheet_items(rows: list[dict[str, str]], criteria_order: Iterable[str]) -> list[HandItem]:
     """The items of a sheet (for the widget): applicable criteria are the columns not marked ``-``.
 
@@ -240,23 +255,8 @@ def sheet_items(rows: list[dict[str, str]], criteria_order: Iterable[str]) -> li
     widget grades the answers of the last run.
     """
     criteria_order = list(criteria_order)
-    items = []
-    for row in rows:
-        if not row.get("pseudonym") or not row.get("question") or (row.get("in_this_run") or "").strip() == KEPT_ROW:
-            continue
-        try:
-            max_points = float(row.get("max_points") or 0)
-        except ValueError:
-            max_points = 0.0
-        present = [c for c in criteria_order if c in row]
-        items.append(HandItem(
-            pseudonym=row["pseudonym"].strip(), notebook=(row.get("notebook") or "").strip(),
-            question=row["question"].strip(), rubric=(row.get("rubric") or "").strip(), max_points=max_points,
-            criteria=tuple(c for c in present if (row.get(c) or "").strip() != NOT_APPLICABLE),
-            prompt=_uncsv(row.get("prompt")), answer=_uncsv(row.get("answer")), words=_whole_number(row.get("words")),
-            word_range=(row.get("word_range") or "").strip(),
-        ))
-    return items
+    return [_row_item(row, criteria_order) for row in rows
+            if row.get("pseudonym") and row.get("question") and (row.get("in_this_run") or "").strip() != KEPT_ROW]
 
 
 def _row_levels(row: Mapping[str, str], rubric: Rubric, label: str, where: str,

@@ -173,7 +173,7 @@ class HandGrader:
         w = _widgets()
         rows, self.level_menus = [], {}
         options = [("not scored yet", _UNSCORED)] + [(lv.label, lv.level) for lv in self.rubric.levels]
-        shares = self.rubric.weighted(item.criteria, item.rubric).shares()
+        shares = self.rubric.weighted(item.criteria, item.rubric).shares
         for cid in item.criteria:
             criterion = self.rubric.criteria.get(cid)
             if criterion is None:

@@ -24,6 +24,7 @@ import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from functools import lru_cache
 
 #: Points are rounded (half up) to this many decimals per question; totals add the rounded values.
 POINT_DECIMALS = 2
@@ -85,6 +86,7 @@ def _decimal(value: float | int | Fraction | Decimal) -> Decimal:
     return Decimal(repr(float(value)))
 
 
+@lru_cache(maxsize=8192)  # a class repeats the same few values thousands of times
 def _rounded(value: float | int | Fraction | Decimal) -> Decimal:
     """Rounded to :data:`POINT_DECIMALS` decimals, halves up (2.125 -> 2.13), as a person or a spreadsheet's ROUND does."""
     return _decimal(value).quantize(_STEP, rounding=ROUND_HALF_UP)
@@ -99,6 +101,7 @@ def round_points(value: float | int | Fraction | Decimal) -> float:
     return float(_rounded(value))
 
 
+@lru_cache(maxsize=8192)
 def fmt_points(value: float | int | Fraction | Decimal) -> str:
     """Points as a spreadsheet reads them: ``3``, ``2.5``, ``0.33`` (never ``-0``), rounded like :func:`round_points`."""
     rounded = _rounded(value)

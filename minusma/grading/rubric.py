@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -78,6 +79,7 @@ class AppliedCriteria:
     def ids(self) -> tuple[str, ...]:
         return tuple(c for c, _ in self.criteria)
 
+    @cached_property
     def shares(self) -> dict[str, Fraction]:
         """Each criterion's share of the question's points (they add up to 1): its weight over the sum of weights."""
         total = sum(Fraction(str(w)) for _, w in self.criteria)
@@ -176,7 +178,7 @@ class Rubric:
         if any(levels.get(cid) is None for cid in applied.ids):
             return None
         # Exact arithmetic, rounded once at the end: floats would turn a tie such as 2.125 into 2.12499...
-        earned = sum((share * levels[cid] for cid, share in applied.shares().items()), Fraction(0))
+        earned = sum((share * levels[cid] for cid, share in applied.shares.items()), Fraction(0))
         return round_points(Fraction(str(float(max_points))) * earned / self.top)
 
 

@@ -125,7 +125,6 @@ class ClassGrades:
     notebooks: list[str]
     maximum: dict[str, float]
     hand_items: list[HandItem]
-    hand_scores: dict[tuple[str, str], HandScore]
     problems: list[Problem]
     files_read: int
 
@@ -382,5 +381,5 @@ def grade_class(intake: Intake, course: Course, rubric: Rubric,
     students, hand_ins = _gather_students(scored, course, rubric, hand_scores, applied_for, maximum)
     problems.extend(_identity_problems(students, hand_ins))
     return ClassGrades(course=course, rubric=rubric, students=sorted(students.values(), key=lambda st: st.student_id),
-                       notebooks=notebooks, maximum=maximum, hand_items=items, hand_scores=hand_scores,
+                       notebooks=notebooks, maximum=maximum, hand_items=items,
                        problems=sorted(set(problems)), files_read=intake.files_read)
