@@ -410,11 +410,12 @@ def test_messages_say_what_a_file_is(world, tmp_path):
     (subs / "notes.txt").write_text("My answers: 1. Bamako\n", encoding="utf-8")
     (subs / "script.py").write_text("print('hello')\n", encoding="utf-8")
     (subs / "config.yaml").write_text("student: me\n", encoding="utf-8")
+    (subs / "essay.docx").write_bytes(b"PK\x03\x04 a Word document is a zip archive")
     write_json(subs / "newer.json", {**good, "format": "minusma-submission/2"})
     grade_folder(subs, tmp_path / "grades", solutions_dir=solutions)
     said = {r["file"]: r for r in read_csv(tmp_path / "grades" / "problems.csv")}
     assert "UTF-16" in said["utf16.json"]["problem"]
-    for name, suffix in (("notes.txt", ".txt"), ("script.py", ".py"), ("config.yaml", ".yaml")):
+    for name, suffix in (("notes.txt", ".txt"), ("script.py", ".py"), ("config.yaml", ".yaml"), ("essay.docx", ".docx")):
         assert f"not a hand-in: a {suffix} file" in said[name]["problem"], said[name]
         assert "edited by hand" not in said[name]["problem"]
     assert "newer version of the course" in said["newer.json"]["problem"]

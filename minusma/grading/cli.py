@@ -107,7 +107,8 @@ def _report(grades: ClassGrades, out: Path) -> None:
           f"{grades.files_read} files.")
     print(f"Problems: {len(grades.problems)}" + (f" (see {PROBLEMS})" if grades.problems else ""))
     if written_total == written_scored:
-        print(f"Written answers: {written_total}, all scored and merged." if written_total else "Written answers: none.")
+        print(f"Written answers: {written_total}, all scored and merged." if written_total
+              else "Written answers: none.")
     else:
         print(f"Written answers: {written_total - written_scored} of {written_total} still to grade "
               f"({written_scored} scored and merged). Grade them in {SHEET_NAME} or instructor/grade_written.ipynb, "

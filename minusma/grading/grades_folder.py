@@ -83,7 +83,7 @@ def _write(path: Path, payload: bytes, durable: bool) -> None:
 
 
 def _keep_copy(source: Path, copy: Path) -> None:
-    """``copy`` holds the old file afterwards; ``source`` stays in place (a hard link where the file system has them)."""
+    """``copy`` holds the old file afterwards; ``source`` stays in place (a hard link where file systems have them)."""
     copy.parent.mkdir(parents=True, exist_ok=True)
     try:
         os.link(source, copy)

@@ -276,7 +276,8 @@ def _row_levels(row: Mapping[str, str], rubric: Rubric, label: str, where: str,
     return levels
 
 
-def sheet_scores(rows: list[dict[str, str]], rubric: Rubric, label: str) -> tuple[dict[tuple[str, str], HandScore], list[Problem]]:
+def sheet_scores(rows: list[dict[str, str]], rubric: Rubric,
+                 label: str) -> tuple[dict[tuple[str, str], HandScore], list[Problem]]:
     """Levels and comments typed into a sheet. Bad cells are reported and left unused."""
     scores: dict[tuple[str, str], HandScore] = {}
     problems: list[Problem] = []
@@ -299,7 +300,8 @@ def sheet_scores(rows: list[dict[str, str]], rubric: Rubric, label: str) -> tupl
 def _entry_is_usable(entry: Any) -> bool:
     return (
         isinstance(entry, dict) and isinstance(entry.get("levels"), dict)
-        and all(isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) for k, v in entry["levels"].items())
+        and all(isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool)
+                for k, v in entry["levels"].items())
         and isinstance(entry.get("comment", ""), str) and isinstance(entry.get("answer_sha", ""), str)
         and isinstance(entry.get("scored_at"), str) and bool(ISO_PATTERN.match(entry["scored_at"]))
     )
@@ -432,7 +434,8 @@ def load_hand_scores(path: Path, rubric: Rubric) -> tuple[dict[tuple[str, str], 
             levels = {}
             for cid, value in entry["levels"].items():
                 if cid not in rubric.criteria:
-                    problems.append(Problem(label, "", f"{pseudonym}, {qid}: unknown criterion {shorten(cid, 30)!r}", IGNORED))
+                    problems.append(Problem(label, "", f"{pseudonym}, {qid}: unknown criterion {shorten(cid, 30)!r}",
+                                            IGNORED))
                     continue
                 try:
                     levels[cid] = rubric.parse_level(value)

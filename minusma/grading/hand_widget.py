@@ -4,8 +4,8 @@
 command) and keeps every level and comment in ``hand_scores.json``
 (:class:`minusma.grading.hand.ScoresFile`) the moment it is given. Each
 criterion shows its share of the question's points, so graders see the
-weights the rubric applies (:meth:`minusma.grading.rubric.Rubric.weighted`). The grading command itself never imports this
-module (nor ipywidgets).
+weights the rubric applies (:meth:`minusma.grading.rubric.Rubric.weighted`).
+The grading command itself never imports this module (nor ipywidgets).
 
 Every piece of text from a student or a file is escaped with
 :mod:`markupsafe` (Jinja2's escaping) before it becomes HTML.

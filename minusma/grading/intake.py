@@ -106,7 +106,7 @@ class Submission:
         self.created = parse_time(self.created_at)
 
     def sort_key(self) -> tuple[bool, datetime, datetime, str]:
-        """Latest last: plausible real times first, then by hand-in time, first-answer time, file name (a stable tie-break)."""
+        """Latest last: plausible real times, then hand-in time, first-answer time, file name (a stable tie-break)."""
         return (self.plausible and self.submitted is not None, self.submitted or _EARLIEST, self.created or _EARLIEST,
                 self.file)
 
@@ -226,14 +226,19 @@ def _parse(payload: bytes, rel: str) -> tuple[Any, Problem | None]:
     if not payload.strip():
         return None, Problem(rel, "", "empty file", NOT_GRADED)
     if payload.startswith(b"PK\x03\x04"):
-        return None, Problem(rel, "", "a zip archive: unzip it into the submissions folder and run again", IGNORED)
+        if PurePosixPath(rel).suffix.lower() in ("", ".zip"):
+            return None, Problem(rel, "", "a zip archive: unzip it into the submissions folder and run again", IGNORED)
+        # Word, Excel and OpenDocument files are zip archives too.
+        return None, Problem(rel, "", f"not a hand-in: {_kind_of_file(rel)} (hand-ins are the .json files the Hand "
+                                      "in button writes)", WRONG_FILE)
     if _looks_like_utf16(payload):
         return None, Problem(rel, "", "text saved as UTF-16, not the UTF-8 of a hand-in: the file was opened and "
                                       "saved again in another program", WRONG_FILE)
     try:
         text = payload.decode("utf-8-sig")  # tolerate a byte-order mark added by an editor
     except UnicodeDecodeError:
-        return None, Problem(rel, "", f"{_kind_of_file(rel)} holding binary data, not text, so not a hand-in", WRONG_FILE)
+        return None, Problem(rel, "", f"{_kind_of_file(rel)} holding binary data, not text, so not a hand-in",
+                             WRONG_FILE)
     try:
         document = json.loads(text, object_pairs_hook=_refuse_duplicate_keys)
     except _DuplicateKey as exc:
@@ -277,7 +282,8 @@ def _identify_other_file(document: Any) -> tuple[str, str] | None:
         if version.isdigit() and int(version) > int(SUBMISSION_FORMAT.partition("/")[2]):
             return (f"a hand-in from a newer version of the course (format {shorten(found, 40)}); this grader reads "
                     f"{SUBMISSION_FORMAT}"), UPDATE_GRADER
-        return f"a hand-in in an unknown format ({shorten(found, 40)}); this grader reads {SUBMISSION_FORMAT}", NOT_GRADED
+        return (f"a hand-in in an unknown format ({shorten(found, 40)}); this grader reads {SUBMISSION_FORMAT}",
+                NOT_GRADED)
     return f"not a hand-in of this course (format {shorten(repr(found), 60)})", NOT_GRADED
 
 

@@ -88,7 +88,7 @@ def _decimal(value: float | int | Fraction | Decimal) -> Decimal:
 
 @lru_cache(maxsize=8192)  # a class repeats the same few values thousands of times
 def _rounded(value: float | int | Fraction | Decimal) -> Decimal:
-    """Rounded to :data:`POINT_DECIMALS` decimals, halves up (2.125 -> 2.13), as a person or a spreadsheet's ROUND does."""
+    """Rounded to :data:`POINT_DECIMALS` decimals, halves up (2.125 -> 2.13), as people and spreadsheets round."""
     return _decimal(value).quantize(_STEP, rounding=ROUND_HALF_UP)
 
 
@@ -103,7 +103,7 @@ def round_points(value: float | int | Fraction | Decimal) -> float:
 
 @lru_cache(maxsize=8192)
 def fmt_points(value: float | int | Fraction | Decimal) -> str:
-    """Points as a spreadsheet reads them: ``3``, ``2.5``, ``0.33`` (never ``-0``), rounded like :func:`round_points`."""
+    """Points as a spreadsheet reads them: ``3``, ``2.5``, ``0.33`` (never ``-0``), rounded as :func:`round_points`."""
     rounded = _rounded(value)
     if rounded == 0:
         return "0"

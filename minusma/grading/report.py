@@ -42,7 +42,8 @@ SUMMARY_PNG = "summary.png"
 FEEDBACK_DIR = "feedback"
 FEEDBACK_INDEX = "index.csv"
 #: Every file the command writes (feedback pages aside), relative to the grades folder.
-OUTPUT_FILES = (GRADEBOOK, QUESTIONS, PROBLEMS, SHEET_NAME, SUMMARY_HTML, SUMMARY_PNG, f"{FEEDBACK_DIR}/{FEEDBACK_INDEX}")
+OUTPUT_FILES = (GRADEBOOK, QUESTIONS, PROBLEMS, SHEET_NAME, SUMMARY_HTML, SUMMARY_PNG,
+                f"{FEEDBACK_DIR}/{FEEDBACK_INDEX}")
 
 QUESTION_COLUMNS = ("student_id", "notebook", "question", "type", "points", "max_points", "status", "checks", "note")
 PROBLEM_COLUMNS = ("file", "student_id", "problem", "action")

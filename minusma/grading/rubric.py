@@ -140,13 +140,14 @@ class Rubric:
 
         The question's own ``criteria`` first (weighted by the rubric its key
         names if that rubric weighs all of them, else all by each criterion's
-        own weight); else the rubric its key names; else the default rubric. An unknown rubric or criterion name is noted
-        (and skipped) rather than stopping the run.
+        own weight); else the rubric its key names; else the default rubric. An unknown rubric or criterion
+        name is noted (and skipped) rather than stopping the run.
         """
         named = key.get("rubric") if isinstance(key, Mapping) else None
         note = ""
         if named and named not in self.sets:
-            note = f"the key names rubric {named!r}, which instructor/rubric.yaml does not define; used {self.default_set!r}"
+            note = (f"the key names rubric {named!r}, which instructor/rubric.yaml does not define; "
+                    f"used {self.default_set!r}")
             named = None
         chosen = self.sets[named or self.default_set]
         if spec.criteria:
@@ -161,7 +162,7 @@ class Rubric:
         return AppliedCriteria(tuple(chosen.weights.items()), chosen.id, note)
 
     def weighted(self, criteria: Iterable[str], rubric_id: str, note: str = "") -> AppliedCriteria:
-        """``criteria`` with their weights: the named rubric's when it weighs every one of them, else each criterion's own.
+        """``criteria`` with weights: the named rubric's when it weighs every one of them, else each criterion's own.
 
         Mixing a rubric's relative weights with defaults from elsewhere would
         skew the result, so it is all one or all the other. The grading

@@ -106,7 +106,7 @@ class StudentGrade:
 
     @property
     def possible(self) -> float:
-        """Points of everything settled for this student: handed-in notebooks' settled questions, missing notebooks whole."""
+        """Points of everything settled for this student: handed-in notebooks' settled questions, missing ones whole."""
         return round_points(sum(self.notebooks[nb].possible if nb in self.notebooks else most
                                 for nb, most in self.maximum.items()))
 
@@ -205,7 +205,8 @@ def _grade_submission(sub: Submission, nb: NotebookQuestions, problems: list[Pro
                       errors: dict[tuple[str, str], list[str]]) -> list[QuestionGrade]:
     unknown = sorted(set(sub.answers) - set(nb.ids))
     if unknown:
-        shown = ", ".join(shorten(q, 40) for q in unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        shown = ", ".join(shorten(q, 40) for q in unknown[:5]) + more
         problems.append(Problem(sub.file, sub.student_id, f"answers to questions {nb.notebook} does not have: {shown}",
                                 "those answers ignored; the others were graded"))
     grades = []
@@ -265,7 +266,8 @@ def _check_hand_score(score: HandScore, item: HandItem, applied: AppliedCriteria
                       hand_label: str, problems: list[Problem]) -> None:
     qid = item.question
     if score.answer_sha and score.answer_sha != item.sha:
-        problems.append(Problem(hand_label, sub.student_id, f"{qid}: the answer changed (a newer hand-in) after it was scored",
+        problems.append(Problem(hand_label, sub.student_id,
+                                f"{qid}: the answer changed (a newer hand-in) after it was scored",
                                 "used the scores given; check them"))
     extra = sorted(set(score.levels) - set(applied.ids))
     if extra:
@@ -278,7 +280,8 @@ def _check_hand_score(score: HandScore, item: HandItem, applied: AppliedCriteria
 
 
 def _hand_items(scored, course: Course, rubric: Rubric, hand_scores: Mapping[tuple[str, str], HandScore],
-                hand_label: str, problems: list[Problem]) -> tuple[list[HandItem], dict[tuple[str, str], AppliedCriteria]]:
+                hand_label: str, problems: list[Problem]
+                ) -> tuple[list[HandItem], dict[tuple[str, str], AppliedCriteria]]:
     """Step 2: the written answers to grade by hand, and a check of the scores given so far."""
     items: list[HandItem] = []
     applied_for: dict[tuple[str, str], AppliedCriteria] = {}
@@ -305,8 +308,8 @@ def _hand_items(scored, course: Course, rubric: Rubric, hand_scores: Mapping[tup
     kept = [key for key in unmatched if hand_scores[key].kept_row]
     for alias, qid in unmatched:
         if not hand_scores[(alias, qid)].kept_row:
-            problems.append(Problem(hand_label, "", f"a score for {alias}, {qid}, but no such written answer in this class",
-                                    IGNORED))
+            problems.append(Problem(hand_label, "",
+                                    f"a score for {alias}, {qid}, but no such written answer in this class", IGNORED))
     if kept:
         problems.append(Problem(hand_label, "", f"{len(kept)} score(s) in rows kept from an earlier run (in_this_run = "
                                                 "no) are for answers not in this class either", IGNORED))
