@@ -541,3 +541,19 @@ def test_two_sessions_saving_in_the_same_millisecond_keep_both_levels(world, tmp
     two.record(item, comment="Both kept.")
     saved = hand.ScoresFile(tmp_path / "hand_scores.json").score(*item.key)
     assert saved.levels == {"attribution": 4, "perspectives": 1, "uncertainty": 3} and saved.comment == "Both kept."
+
+
+def test_a_session_rereads_the_scores_file_even_when_it_looks_unchanged(tmp_path, monkeypatch):
+    """Inode, size and modification time can all repeat within one tick of the file system's clock:
+    a change must still build on what the other session saved."""
+    from minusma import files
+
+    item = hand.HandItem("P-1", NB, "00.why_now", "exit_ticket", 6, ("attribution", "perspectives", "uncertainty"),
+                         "prompt", "answer", 1)
+    one, two = hand.ScoresFile(tmp_path / "hand_scores.json"), hand.ScoresFile(tmp_path / "hand_scores.json")
+    monkeypatch.setattr(files, "file_state", lambda _path: (1, 1, 1))  # every write looks like the last one
+    one.record(item, level=("attribution", 4))
+    two.record(item, level=("perspectives", 1))
+    one.record(item, level=("uncertainty", 3))
+    saved = json.loads((tmp_path / "hand_scores.json").read_text(encoding="utf-8"))
+    assert saved["scores"]["P-1"]["00.why_now"]["levels"] == {"attribution": 4, "perspectives": 1, "uncertainty": 3}

@@ -371,6 +371,9 @@ class ScoresFile(KeptDocument):
         If the write fails, memory is put back as it was and the error is raised.
         """
         # Build on the latest entry on disk: another grader may have scored other criteria of this answer.
+        # Re-read whatever the change check says: inode, size and modification time can all repeat
+        # within one tick of the file system's clock, and a grader's click is rare enough to afford a read.
+        self._state = None
         self.refresh()
         per_question = self._document["scores"].setdefault(item.pseudonym, {})
         previous = per_question.get(item.question)
