@@ -5,17 +5,20 @@
 
 For every exercise notebook in ``exercises/`` (questions and keys from its
 twin in ``solutions/``; a generated demo notebook if there are none yet) it
-generates a class with :mod:`minusma.grading.synthetic` (a third right, a
-third partly right, a third wrong), then times ``grade_folder`` on it: reading,
+generates a class with ``tests/synthetic_class.py`` (a third right, a third
+partly right, a third wrong), then times ``grade_folder`` on it: reading,
 checking and scoring every hand-in and writing every output file (CSV files,
 one feedback page per student, the summary and its figure).
 
 Each size is graded in a fresh Python process, so its peak resident memory
-(``resource.getrusage``, the largest of the process and its reading helpers)
-is its own. "grade s" is the command's default (reading spread over the
-cores, ``--jobs``); "1 process s" reads in one process. A pass of the
-1,000-student class under ``tracemalloc`` (one process) gives the peak of
-Python allocations alone.
+(``resource.getrusage``) is its own. The grader reads in one process; a pass
+of the 1,000-student class under ``tracemalloc`` gives the peak of Python
+allocations alone.
+
+Why two schema validators: every hand-in is checked against the submission
+schema. The command confirms valid files with fastjsonschema (compiled) and
+asks jsonschema only for the messages of a failing one. The last lines time
+both on the 1,000-student class, to show what jsonschema alone would cost.
 
 Beside it: notebook-executing graders (nbgrader, otter) start a kernel and run
 every student's notebook. We execute ``exercises/00_start_here.ipynb`` with
@@ -40,9 +43,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from minusma import paths, spec  # noqa: E402
-from minusma.grading import grade_folder, synthetic  # noqa: E402
-from minusma.grading.course import load_course  # noqa: E402
+sys.path.insert(0, str(ROOT / "tests"))  # the generated-class helper lives with the tests
+
+import synthetic_class as synthetic  # noqa: E402
+from minusma import paths, spec, submission  # noqa: E402
+from minusma.grading import grade_folder  # noqa: E402
+from minusma.grading.solutions import load_course  # noqa: E402
 
 GOAL_SECONDS = 10.0
 GOAL_STUDENTS = 1000
@@ -63,30 +69,44 @@ def course_notebooks(workdir: Path) -> tuple[Path, dict[str, tuple[list, dict]]]
     return folder, {path.stem: (spec.specs_from_notebook(path), spec.keys_from_notebook(path))}
 
 
-def worker(submissions: Path, solutions: Path, out: Path, trace: bool, jobs: int | None) -> None:
+def worker(submissions: Path, solutions: Path, out: Path, trace: bool) -> None:
     """Grade once in this process and print a JSON line: seconds, peak RSS, traced peak."""
     load_course(solutions)  # warm the imports (pandas for the Council list, jsonschema) outside the timing
     if trace:
         tracemalloc.start()
     start = time.perf_counter()
-    run = grade_folder(submissions, out, solutions_dir=solutions, jobs=jobs)
+    grades = grade_folder(submissions, out, solutions_dir=solutions)
     seconds = time.perf_counter() - start
     traced = tracemalloc.get_traced_memory()[1] if trace else 0
-    # KiB on Linux; reading helpers (--jobs) are child processes with their own peak
-    rss_kib = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     print(json.dumps({"seconds": seconds, "rss_mib": rss_kib / 1024, "traced_mib": traced / 2 ** 20,
-                      "students": run.n_students, "problems": len(run.grades.problems)}))
+                      "students": len(grades.students), "problems": len(grades.problems)}))
 
 
-def grade_in_subprocess(submissions: Path, solutions: Path, out: Path, trace: bool = False, jobs: int | None = None) -> dict:
+def grade_in_subprocess(submissions: Path, solutions: Path, out: Path, trace: bool = False) -> dict:
     command = [sys.executable, __file__, "--worker", str(submissions), str(solutions), str(out)]
     if trace:
         command.append("--trace")
-    if jobs is not None:
-        command += ["--jobs", str(jobs)]
     result = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT,
                             env={**os.environ, "MPLBACKEND": "Agg"})
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def schema_seconds(folder: Path) -> tuple[int, float, float]:
+    """(files, seconds with the command's check, seconds with jsonschema alone) over every hand-in in ``folder``."""
+    import jsonschema
+
+    documents = [json.loads(path.read_text(encoding="utf-8")) for path in sorted(folder.glob("*.json"))]
+    submission.schema_errors(documents[0])  # compile outside the timing
+    start = time.perf_counter()
+    for document in documents:
+        submission.schema_errors(document)
+    fast = time.perf_counter() - start
+    validator = jsonschema.Draft202012Validator(submission.schema(), format_checker=jsonschema.FormatChecker())
+    start = time.perf_counter()
+    for document in documents:
+        list(validator.iter_errors(document))
+    return len(documents), fast, time.perf_counter() - start
 
 
 def nbclient_seconds(runs: int, workdir: Path) -> list[float]:
@@ -116,10 +136,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--nbclient-runs", type=int, default=5)
     parser.add_argument("--worker", nargs=3, metavar=("SUBMISSIONS", "SOLUTIONS", "OUT"), help=argparse.SUPPRESS)
     parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--jobs", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
-        worker(*(Path(p) for p in args.worker), trace=args.trace, jobs=args.jobs)
+        worker(*(Path(p) for p in args.worker), trace=args.trace)
         return 0
 
     with tempfile.TemporaryDirectory(prefix="minusma-bench-grading-") as tmp:
@@ -142,30 +161,27 @@ def main(argv: list[str] | None = None) -> int:
             subs = workdir / f"class-{size}"
             files = synthetic.write_class(subs, notebooks, size)
             repeats = args.repeats if size <= GOAL_STUDENTS else 1
-            # As the command runs it (reading spread over the cores), and in one process for comparison.
             results = [grade_in_subprocess(subs, solutions, workdir / f"grades-{size}-{i}") for i in range(repeats)]
-            single = [grade_in_subprocess(subs, solutions, workdir / f"grades-{size}-1p-{i}", jobs=1)
-                      for i in range(repeats)]
             seconds = statistics.median(r["seconds"] for r in results)
-            one_process = statistics.median(r["seconds"] for r in single)
-            rss = max(r["rss_mib"] for r in results + single)
-            rows.append((size, len(files), seconds, rss, one_process, results[0]["students"]))
-        traced = None
+            rss = max(r["rss_mib"] for r in results)
+            rows.append((size, len(files), seconds, rss, results[0]["students"]))
+        traced = schemas = None
         if GOAL_STUDENTS in args.sizes:
             traced = grade_in_subprocess(workdir / f"class-{GOAL_STUDENTS}", solutions, workdir / "grades-trace",
-                                         trace=True, jobs=1)["traced_mib"]
+                                         trace=True)["traced_mib"]
+            schemas = schema_seconds(workdir / f"class-{GOAL_STUDENTS}")
 
-    header = (f"{'students':>9} {'files':>7} {'grade s':>9} {'1 process s':>12} {'ms/file':>8} {'peak RSS MiB':>13} "
+    header = (f"{'students':>9} {'files':>7} {'grade s':>9} {'ms/file':>8} {'peak RSS MiB':>13} "
               f"{'nbclient s (extrapolated)':>26} {'x faster':>9}")
     print(header)
     print("-" * len(header))
-    for size, files, seconds, rss, one_process, _students in rows:
+    for size, files, seconds, rss, _students in rows:
         if per_notebook:
             executing = per_notebook * files
             nb_cell, ratio = f"{executing:>26,.0f}", f"{executing / seconds:>9,.0f}"
         else:
             nb_cell, ratio = f"{'n/a':>26}", f"{'n/a':>9}"
-        print(f"{size:>9,} {files:>7,} {seconds:>9.2f} {one_process:>12.2f} {1000 * seconds / max(files, 1):>8.2f} "
+        print(f"{size:>9,} {files:>7,} {seconds:>9.2f} {1000 * seconds / max(files, 1):>8.2f} "
               f"{rss:>13.0f} {nb_cell} {ratio}")
     print()
     if len(rows) >= 2:
@@ -185,6 +201,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Goal ({GOAL_STUDENTS:,} students under {GOAL_SECONDS:.0f} s): {verdict} ({seconds:.2f} s).")
     if traced is not None:
         print(f"Peak Python allocations (tracemalloc) grading {GOAL_STUDENTS:,} students: {traced:.1f} MiB.")
+    if schemas is not None:
+        n, fast, full = schemas
+        print(f"Schema check of {n:,} valid hand-ins: {fast:.2f} s as the command does it (fastjsonschema), "
+              f"{full:.2f} s with jsonschema alone (+{full - fast:.1f} s on the run).")
     if per_notebook:
         print(f"nbclient column = {per_notebook:.2f} s (median of {len(nb_times)} measured runs) x files: "
               "an extrapolation, one kernel per notebook, run one after another.")

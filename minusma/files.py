@@ -241,6 +241,9 @@ class KeptDocument:
         and disk keep agreeing, and the error is raised.
         """
         with self._locked():
+            # Always re-read under the lock: inode, size and modification time can all repeat
+            # within one tick of the file system's clock (an inode is reused after a replace).
+            self._state = None
             self.refresh()
             before = json.loads(json.dumps(self._document))
             try:

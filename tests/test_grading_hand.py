@@ -14,9 +14,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
+import synthetic_class as synthetic
 from minusma import files, paths, spec
-from minusma.grading import grade_folder, hand, synthetic
-from minusma.grading.hand import HandGrader, HandGradingError, ScoresFile
+from minusma.grading import grade_folder, hand
+from minusma.grading.hand import ScoresFile
+from minusma.grading.hand_widget import HandGrader, HandGradingError
 from minusma.grading.names import pseudonym
 from minusma.grading.rubric import load_rubric
 
@@ -54,7 +56,7 @@ def test_sheet_lists_every_written_answer_anonymised(graded):
     _subs, _sol, out = graded
     rows = read_csv(out / "hand_grading.csv")
     assert list(rows[0]) == ["pseudonym", "notebook", "question", "rubric", "max_points", *CRITERIA, "comment",
-                             "words", "word_range", "prompt", "answer", "answer_sha"]
+                             "words", "word_range", "prompt", "answer", "answer_sha", "in_this_run"]
     assert sorted(r["pseudonym"] for r in rows) == sorted(pseudonym(s) for s in ("s1", "s2", "s3"))
     assert [r["pseudonym"] for r in rows] == sorted(r["pseudonym"] for r in rows), "ordered by pseudonym, not name"
     text = (out / "hand_grading.csv").read_text(encoding="utf-8-sig")
@@ -94,10 +96,10 @@ def test_an_unreadable_sheet_is_set_aside_not_lost(graded):
     subs, solutions, out = graded
     sheet = out / "hand_grading.csv"
     sheet.write_text("this,is\nnot,a sheet\n", encoding="utf-8")
-    run = grade_folder(subs, out, solutions_dir=solutions)
+    grades = grade_folder(subs, out, solutions_dir=solutions)
     asides = list(out.glob("hand_grading.corrupt-*.csv"))
     assert asides and asides[0].read_text(encoding="utf-8") == "this,is\nnot,a sheet\n"
-    assert any("existing sheet could not be read" in p.problem for p in run.grades.problems)
+    assert any("existing sheet could not be read" in p.problem for p in grades.problems)
     assert read_csv(sheet)[0]["pseudonym"].startswith("P-")
 
 
@@ -170,7 +172,7 @@ def test_restart_shows_saved_levels_and_resumes_at_the_first_unscored(graded):
     assert again.level_menus["attribution"].value == 1 and again.level_menus["perspectives"].value == ""
     again.go(0)
     assert again.item == scored_item and all(again.level_menus[c].value == 3 for c in CRITERIA)
-    assert "(chosen)" in again._criteria.children[0].children[1].value
+    assert "(chosen)" in again._criteria.children[0].children[-1].value
 
 
 def test_navigation(graded):
@@ -239,9 +241,9 @@ def test_two_sessions_on_one_file_do_not_lose_each_others_scores(graded):
     one.level_menus["attribution"].value = 4
     two.go(2)
     two.level_menus["attribution"].value = 1
-    saved = ScoresFile(out / "hand_scores.json").all_scores()
-    assert saved[one.items[0].key].levels == {"attribution": 4}
-    assert saved[two.items[2].key].levels == {"attribution": 1}
+    saved = ScoresFile(out / "hand_scores.json")
+    assert saved.score(*one.items[0].key).levels == {"attribution": 4}
+    assert saved.score(*two.items[2].key).levels == {"attribution": 1}
 
 
 def test_widget_scores_merge_into_the_gradebook(graded):
@@ -251,8 +253,8 @@ def test_widget_scores_merge_into_the_gradebook(graded):
         grader.level_menus[criterion].value = level
     grader._comment.value = "Clear <and> fair."
     alias = grader.item.pseudonym
-    run = grade_folder(subs, out, solutions_dir=solutions, hand_scores=[out / "hand_scores.json"])
-    student = next(st for st in run.grades.students if st.pseudonym == alias)
+    grades = grade_folder(subs, out, solutions_dir=solutions, hand_scores=[out / "hand_scores.json"])
+    student = next(st for st in grades.students if st.pseudonym == alias)
     written = student.notebooks[NB].questions[-1]
     assert (written.status, written.points) == ("hand-scored", 5.0)  # 6 x 10/12
     page = next((out / "feedback").glob(f"{student.student_id}-*.html")).read_text(encoding="utf-8")
@@ -267,32 +269,40 @@ def test_two_graders_files_merge_and_conflicts_are_reported(graded, tmp_path):
         first.record(items[0], level=(criterion, 4))
         first.record(items[1], level=(criterion, 4))
         second.record(items[1], level=(criterion, 0))
-    run = grade_folder(subs, out, solutions_dir=solutions, hand_scores=[tmp_path / "a.json", tmp_path / "b.json"])
-    points = {st.pseudonym: st.notebooks[NB].questions[-1].points for st in run.grades.students}
+    grades = grade_folder(subs, out, solutions_dir=solutions, hand_scores=[tmp_path / "a.json", tmp_path / "b.json"])
+    points = {st.pseudonym: st.notebooks[NB].questions[-1].points for st in grades.students}
     assert points[items[0].pseudonym] == 6 and points[items[1].pseudonym] == 0, "the later file wins"
-    assert any("scored differently" in p.problem and p.file == "b.json" for p in run.grades.problems)
+    assert any("scored differently" in p.problem and p.file == "b.json" for p in grades.problems)
 
 
-def test_grading_notebook_is_clean_and_uses_the_tested_api():
+def test_grading_notebook_is_stored_executed_and_uses_the_tested_api():
     path = paths.REPO_ROOT / "instructor" / "grade_written.ipynb"
     nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)
     code = [c for c in nb.cells if c.cell_type == "code"]
-    assert all(not c.outputs and c.execution_count is None for c in code), "store it without outputs"
+    assert [c.execution_count for c in code] == list(range(1, len(code) + 1)), "stored executed, top to bottom"
+    assert "widgets" not in nb.metadata, "no stored widget state"
     source = "\n".join(c.source for c in code)
     compile(source, str(path), "exec")
-    assert "hand.HandGrader(" in source and "/work" not in source
+    assert "hand_widget.HandGrader(" in source and "MINUSMA_GRADES_DIR" not in source
+    stored = path.read_text(encoding="utf-8")
+    assert "/work" not in stored and str(paths.REPO_ROOT) not in stored, "no machine paths, in code or outputs"
 
 
 @pytest.mark.slow
-def test_grading_notebook_runs_top_to_bottom(graded, monkeypatch):
-    """Executes the instructor notebook in a real kernel against a generated grades folder (a few seconds)."""
+def test_grading_notebook_runs_top_to_bottom(graded):
+    """Executes the instructor notebook in a real kernel against a generated grades folder (a few seconds).
+
+    The folder is set the way an instructor sets it: by editing the GRADES_DIR line.
+    """
     from nbclient import NotebookClient
 
     _subs, _sol, out = graded
-    monkeypatch.setenv("MINUSMA_GRADES_DIR", str(out))
     path = paths.REPO_ROOT / "instructor" / "grade_written.ipynb"
     nb = nbformat.read(path, as_version=4)
+    setting = 'GRADES_DIR = paths.REPO_ROOT / "grades"'
+    cell = next(c for c in nb.cells if setting in c.source)
+    cell.source = cell.source.replace(setting, f"GRADES_DIR = __import__('pathlib').Path({str(out)!r})")
     NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
     printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     assert "<HandGrader: 0 of 3 answers scored>" in printed

@@ -12,10 +12,11 @@ import json
 import nbformat
 import pytest
 
+import synthetic_class as synthetic
 from minusma import spec
-from minusma.grading import course as course_mod
-from minusma.grading import names, rubric as rubric_mod, scoring, synthetic
-from minusma.grading.course import load_course
+from minusma.grading import solutions as course_mod
+from minusma.grading import names, rubric as rubric_mod, scoring
+from minusma.grading.solutions import load_course
 from minusma.grading.hand import HandScore
 from minusma.grading.intake import Intake, Submission
 from minusma.grading.rubric import RubricError, load_rubric, parse_rubric
@@ -111,7 +112,7 @@ def test_a_failing_scorer_gives_status_error_not_a_crash(monkeypatch):
     def broken(*_args, **_kwargs):
         raise KeyError("boom")
 
-    monkeypatch.setattr(scoring._spec, "score", broken)
+    monkeypatch.setattr(scoring, "score", broken)
     grade = score_answer(SINGLE, {"type": "single_choice", "value": "b"}, SINGLE.key)
     assert grade.status == "error" and "KeyError" in grade.note
     assert "boom" not in grade.feedback, "the student sees a plain sentence, not the exception"
@@ -239,7 +240,7 @@ def test_ballots_are_pending_when_the_council_cannot_be_loaded(tmp_path, monkeyp
     def no_data(_spec=None):
         raise FileNotFoundError("security_council_2023.csv")
 
-    monkeypatch.setattr(course_mod._spec, "council_members", no_data)
+    monkeypatch.setattr(course_mod, "council_members", no_data)
     notebook_with(tmp_path, "05_x", "q.vote('05.v', 'Vote', key='adopted')")
     course = load_course(tmp_path)
     assert "05.v" in course.notebooks["05_x"].pending
@@ -260,18 +261,20 @@ def submission(sid, name, answers, notebook="00_demo", when="2023-06-30T10:00:00
                       answers=answers)
 
 
-def test_written_question_counts_once_any_answer_is_hand_scored(demo_course):
+def test_a_written_answer_counts_in_possible_only_once_it_is_scored(demo_course):
+    """Problem 10: scoring one student's answer must not raise every student's possible points."""
     nb = demo_course.notebooks["00_demo"]
     right = synthetic.answers_for(nb.specs, nb.keys, "right")
-    subs = [submission("s1", "A", right), submission("s2", "B", right)]
-    alone = grade_class(Intake(subs, [], 2), demo_course, RUBRIC)
-    assert alone.possible["00_demo"] == 17
+    subs = [submission("s1", "A", right), submission("s2", "B", right), submission("s3", "C", {})]
+    alone = grade_class(Intake(subs, [], 3), demo_course, RUBRIC)
+    assert {st.student_id: (st.possible, st.pending) for st in alone.students} == {
+        "s1": (17, 7), "s2": (17, 7), "s3": (24, 0)}, "pending: the written answer (6) and the open forecast (1)"
     alias = names.pseudonym("s1")
     scores = {(alias, "00.why_now"): HandScore({"attribution": 4, "perspectives": 4, "uncertainty": 4})}
-    merged = grade_class(Intake(subs, [], 2), demo_course, RUBRIC, scores)
-    assert merged.possible["00_demo"] == 23
-    totals = {st.student_id: st.total for st in merged.students}
-    assert totals == {"s1": 23, "s2": 17}
+    merged = grade_class(Intake(subs, [], 3), demo_course, RUBRIC, scores)
+    assert {st.student_id: (st.total, st.possible, st.pending) for st in merged.students} == {
+        "s1": (23, 23, 1), "s2": (17, 17, 7), "s3": (0, 24, 0)}
+    assert all(st.possible + st.pending == merged.total_maximum == 24 for st in merged.students)
 
 
 def test_unmatched_and_incomplete_hand_scores_are_reported(demo_course):
@@ -329,8 +332,9 @@ def test_a_missing_notebook_is_blank_in_the_gradebook_and_zero_in_the_total(demo
                        notebook="01_more")]
     grades = grade_class(Intake(subs, [], 2), demo_course, RUBRIC)
     header, rows = gradebook_rows(grades)
-    assert header == ["student_id", "name", "00_demo", "01_more", "total", "possible"]
-    assert rows == [["s1", "A", "17", "", "17", "22"], ["s2", "B", "", "5", "5", "22"]]
+    assert header == ["student_id", "name", "00_demo", "01_more", "total", "possible", "pending", "maximum"]
+    # s1: 00_demo settled 17 + pending 7 (open forecast, written answer); 01_more not handed in: 0 of 5, settled.
+    assert rows == [["s1", "A", "17", "", "17", "22", "7", "29"], ["s2", "B", "", "5", "5", "29", "0", "29"]]
 
 
 def test_problems_are_sorted_and_deduplicated(demo_course):

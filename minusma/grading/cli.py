@@ -11,26 +11,30 @@ import sys
 from pathlib import Path
 
 from .. import paths
-from . import grade_folder
+from . import FolderError, grade_folder
+from .grades_folder import OutputFolderError
 from .hand import SHEET_NAME, HandScoresError
 from .intake import DEFAULT_MAX_BYTES
-from .rubric import RubricError, load_rubric
 from .report import FEEDBACK_DIR, GRADEBOOK, PROBLEMS, QUESTIONS, SUMMARY_HTML
+from .rubric import RubricError, load_rubric
+from .scoring import ClassGrades
 
 DESCRIPTION = """\
 Grade every hand-in file under SUBMISSIONS_DIR (any file names, any sub-folders:
 students are identified by the id inside each file) against the keys in
 solutions/, and write GRADES_DIR:
 
-  gradebook.csv      one row per student: id, name, points per notebook, total, possible
-  questions.csv      one row per student and question: points, status, note
+  gradebook.csv      one row per student: id, name, points per notebook, total, possible, pending, maximum
+  questions.csv      one row per student and question: points, status, times checked, note
   problems.csv       every file or answer that could not be taken as it is, and what was done
   hand_grading.csv   every written answer, anonymised, with a column per rubric criterion
   feedback/          one page per student (feedback/index.csv says whose is whose)
   summary.html/.png  the class: points per notebook, score bands per question, most-missed questions
 
 Nothing in a hand-in is ever run. A bad file never stops the run; it is listed
-in problems.csv. Running again on the same files gives identical output.
+in problems.csv. Running again on the same files gives identical output, and
+keeps every level typed into hand_grading.csv. All files are written at once:
+if the run fails, the grades folder stays as it was.
 """
 
 EPILOG = """\
@@ -45,21 +49,12 @@ hand_grading.csv or the hand_scores.json written by instructor/grade_written.ipy
 """
 
 
-def _byte_count(text: str) -> int:
-    """``2000000``, ``2MB``, ``500kB``, ``2MiB`` -> bytes (for --max-bytes)."""
-    cleaned = text.strip().replace("_", "")
-    units = {"kib": 1024, "mib": 1024 ** 2, "kb": 1000, "mb": 1000 ** 2, "k": 1024, "m": 1024 ** 2, "b": 1}
-    lower = cleaned.lower()
-    for suffix, factor in units.items():
-        if lower.endswith(suffix) and lower[: -len(suffix)].strip():
-            number = lower[: -len(suffix)].strip()
-            break
-    else:
-        number, factor = lower, 1
+def _positive_bytes(text: str) -> int:
+    """--max-bytes: a whole number of bytes, at least 1."""
     try:
-        value = int(float(number) * factor)
+        value = int(text.replace("_", ""))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a size; give bytes, e.g. 2000000 or 2MB") from None
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of bytes (e.g. 2000000)") from None
     if value < 1:
         raise argparse.ArgumentTypeError("the size limit must be at least 1 byte")
     return value
@@ -72,66 +67,98 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("submissions", metavar="SUBMISSIONS_DIR", type=Path,
                         help="folder holding the downloaded hand-in files (searched recursively)")
     parser.add_argument("--out", metavar="GRADES_DIR", type=Path, required=True,
-                        help="folder to write the grades into (created if missing; files in it are replaced)")
+                        help="folder to write the grades into (created if missing; our files in it are replaced)")
     parser.add_argument("--solutions", metavar="DIR", type=Path, default=None,
                         help="solutions notebooks to take questions and keys from (default: the course's solutions/)")
-    parser.add_argument("--max-bytes", metavar="N", type=_byte_count, default=DEFAULT_MAX_BYTES,
-                        help=f"skip files larger than this, unread (default {DEFAULT_MAX_BYTES:,} bytes = 2 MiB; "
-                             "accepts 2MB, 500kB)")
+    parser.add_argument("--max-bytes", metavar="N", type=_positive_bytes, default=DEFAULT_MAX_BYTES,
+                        help=f"skip files larger than N bytes, unread (default {DEFAULT_MAX_BYTES:,} = 2 MiB)")
     parser.add_argument("--hand-scores", metavar="FILE", type=Path, action="append", default=[],
                         help="merge hand scores: a filled hand_grading.csv or a hand_scores.json (repeatable)")
     parser.add_argument("--rubric", metavar="FILE", type=Path, default=None,
                         help="rubric file (default: instructor/rubric.yaml)")
-    parser.add_argument("--jobs", metavar="N", type=int, default=None,
-                        help="processes reading the files (default: one per core, up to 4, for 200 files or more)")
     parser.add_argument("-q", "--quiet", action="store_true", help="print only errors")
     return parser
 
 
+def _starts_like_zip(path: Path) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(4) == b"PK\x03\x04"
+    except OSError:
+        return False
+
+
+def _submissions_problem(folder: Path) -> str | None:
+    """Why ``folder`` cannot be read as the submissions folder (None if it can)."""
+    if folder.is_dir():
+        return None
+    if folder.is_file() and (folder.suffix.lower() == ".zip" or _starts_like_zip(folder)):
+        return (f"{folder} is a zip file: unzip it into a folder first (e.g. `unzip {folder.name} -d "
+                f"submissions/00`) and give that folder.")
+    if folder.is_file():
+        return f"{folder} is a file; give the folder that holds the hand-in files."
+    return f"the submissions folder {folder} does not exist."
+
+
+def _report(grades: ClassGrades, out: Path) -> None:
+    """The summary printed after a run: what was graded, what needs the instructor."""
+    written_total, written_scored = len(grades.hand_items), grades.written_scored
+    print(f"Graded {len(grades.students)} students in {len(grades.notebooks)} notebook(s) from "
+          f"{grades.files_read} files.")
+    print(f"Problems: {len(grades.problems)}" + (f" (see {PROBLEMS})" if grades.problems else ""))
+    if written_total == written_scored:
+        print(f"Written answers: {written_total}, all scored and merged." if written_total
+              else "Written answers: none.")
+    else:
+        print(f"Written answers: {written_total - written_scored} of {written_total} still to grade "
+              f"({written_scored} scored and merged). Grade them in {SHEET_NAME} or instructor/grade_written.ipynb, "
+              "then run again with --hand-scores; until then they are 'pending' and not counted.")
+    print(f"Wrote {GRADEBOOK}, {QUESTIONS}, {PROBLEMS}, {SHEET_NAME}, {FEEDBACK_DIR}/ and {SUMMARY_HTML} in {out}")
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point used by ``python -m minusma grade``; returns the exit code."""
+    """Entry point used by ``python -m minusma grade``; returns the exit code.
+
+    Every failure is one ``error:`` line on stderr, never a traceback; the
+    grades folder is then as it was before the run.
+    """
     args = build_parser().parse_args(argv)
     # Draw the summary figure off-screen, whatever display the machine has (unless the user chose a backend).
     os.environ.setdefault("MPLBACKEND", "Agg")
-    if not args.submissions.is_dir():
-        print(f"error: the submissions folder {args.submissions} does not exist (or is not a folder).", file=sys.stderr)
-        return 2
-    if args.out.resolve() == args.submissions.resolve():
-        print("error: --out must not be the submissions folder itself: the grades would be read back as "
-              "hand-ins next time. Use another folder, e.g. --out grades/00.", file=sys.stderr)
-        return 2
+    problem = _submissions_problem(args.submissions)
     solutions = args.solutions if args.solutions is not None else paths.SOLUTIONS_DIR
-    if not solutions.is_dir() or not any(solutions.glob("*.ipynb")):
-        print(f"error: no solutions notebooks in {paths.display_path(solutions)}; the keys come from there "
-              "(use --solutions DIR to point elsewhere).", file=sys.stderr)
+    if problem is None and (not solutions.is_dir() or not any(solutions.glob("*.ipynb"))):
+        problem = (f"no solutions notebooks in {paths.display_path(solutions)}; the keys come from there "
+                   "(use --solutions DIR to point elsewhere).")
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
         return 2
     try:
-        rubric = load_rubric(args.rubric)
-        run = grade_folder(args.submissions, args.out, solutions_dir=solutions, max_bytes=args.max_bytes,
-                           hand_scores=args.hand_scores, rubric=rubric, jobs=args.jobs)
-    except (RubricError, HandScoresError) as exc:
+        grades = grade_folder(args.submissions, args.out, solutions_dir=solutions, max_bytes=args.max_bytes,
+                              hand_scores=args.hand_scores, rubric=load_rubric(args.rubric))
+    except FolderError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (RubricError, HandScoresError, OSError) as exc:
+        print(f"error: {_error_text(exc)}", file=sys.stderr)
         return 1
-    grades = run.grades
+    except Exception as exc:  # a bug of ours: one line, not a traceback, and the grades folder is untouched
+        print(f"error: the grading stopped ({type(exc).__name__}: {exc}); the grades folder was left as it was. "
+              "Please report this to the course maintainers.", file=sys.stderr)
+        return 1
     if not grades.course.notebooks:
-        print("error: none of the solutions notebooks could be read; see problems.csv in "
-              f"{args.out}.", file=sys.stderr)
+        print(f"error: none of the solutions notebooks could be read; see {PROBLEMS} in {args.out}.", file=sys.stderr)
         return 1
     if not args.quiet:
-        hand_total = len(grades.hand_items)
-        hand_done = sum(1 for st in grades.students for nb in st.notebooks.values() for q in nb.questions
-                        if q.status == "hand-scored")
-        print(f"Graded {len(grades.students)} students in {len(grades.notebooks)} notebook(s) from "
-              f"{grades.files_read} files.")
-        print(f"Problems: {len(grades.problems)}" + (f" (see {PROBLEMS})" if grades.problems else ""))
-        print(f"Written answers: {hand_total} to grade by hand, {hand_done} scored and merged"
-              + (f" (grade them in {SHEET_NAME} or instructor/grade_written.ipynb)" if hand_done < hand_total else ""))
-        if grades.hand_scores and hand_done < hand_total:
-            print(f"Note: {hand_total - hand_done} written answer(s) are not scored yet and count as 0 in "
-                  f"{GRADEBOOK} (status 'pending' in {QUESTIONS}).")
-        print(f"Wrote {GRADEBOOK}, {QUESTIONS}, {PROBLEMS}, {SHEET_NAME}, {FEEDBACK_DIR}/ and {SUMMARY_HTML} "
-              f"in {args.out}")
+        _report(grades, args.out)
     return 0
+
+
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, OSError) and not isinstance(exc, OutputFolderError):
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"{exc.strerror or exc}{where}; the grades folder was left as it was."
+    return str(exc)
 
 
 if __name__ == "__main__":

@@ -12,16 +12,23 @@ them as untrusted text:
   (:func:`csv_text`), the usual defence against CSV injection;
 * HTML escaping is done where the HTML is written (``html.escape``), not here.
 
-It also holds the two small formatting rules every output shares, so that
-numbers read the same in every file.
+It also holds the small rules every output shares, so that numbers and
+names read the same in every file: points rounded half up with decimal
+arithmetic (:func:`round_points`), and names in one Unicode form
+(:func:`clean_name`).
 """
 from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from functools import lru_cache
 
-#: Points are rounded to this many decimals per question; totals add the rounded values.
+#: Points are rounded (half up) to this many decimals per question; totals add the rounded values.
 POINT_DECIMALS = 2
+_STEP = Decimal(1).scaleb(-POINT_DECIMALS)
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -63,18 +70,58 @@ def csv_text(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def fmt_points(value: float) -> str:
-    """Points as a spreadsheet reads them: ``3``, ``2.5``, ``0.33`` (never ``-0``)."""
-    rounded = round(float(value), POINT_DECIMALS)
+def _decimal(value: float | int | Fraction | Decimal) -> Decimal:
+    """``value`` as the decimal number a person would write down.
+
+    A float goes through its shortest repr, so ``2.675`` (stored in binary as
+    2.67499999…) is the 2.675 a person typed; a :class:`~fractions.Fraction`
+    (the exact rubric arithmetic) is divided out in decimal.
+    """
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, Fraction):
+        return Decimal(value.numerator) / Decimal(value.denominator)
+    if isinstance(value, int):
+        return Decimal(value)
+    return Decimal(repr(float(value)))
+
+
+@lru_cache(maxsize=8192)  # a class repeats the same few values thousands of times
+def _rounded(value: float | int | Fraction | Decimal) -> Decimal:
+    """Rounded to :data:`POINT_DECIMALS` decimals, halves up (2.125 -> 2.13), as people and spreadsheets round."""
+    return _decimal(value).quantize(_STEP, rounding=ROUND_HALF_UP)
+
+
+def round_points(value: float | int | Fraction | Decimal) -> float:
+    """The grading rule for one question's points: rounded half up to :data:`POINT_DECIMALS` decimals.
+
+    Python's ``round`` rounds halves to even (``round(2.125, 2) == 2.12``);
+    graders and spreadsheets expect 2.13, so decimal arithmetic is used.
+    """
+    return float(_rounded(value))
+
+
+@lru_cache(maxsize=8192)
+def fmt_points(value: float | int | Fraction | Decimal) -> str:
+    """Points as a spreadsheet reads them: ``3``, ``2.5``, ``0.33`` (never ``-0``), rounded as :func:`round_points`."""
+    rounded = _rounded(value)
     if rounded == 0:
         return "0"
-    text = f"{rounded:.{POINT_DECIMALS}f}".rstrip("0").rstrip(".")
-    return text
+    return f"{rounded:f}".rstrip("0").rstrip(".")
 
 
-def round_points(value: float) -> float:
-    """The grading rule for one question's points: rounded to :data:`POINT_DECIMALS` decimals."""
-    return round(float(value), POINT_DECIMALS)
+def fmt_percent(share: float | Fraction) -> str:
+    """A share (0-1) as a whole percentage, rounded half up: ``1/6`` -> ``"17 %"``."""
+    return f"{(_decimal(share) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)} %"
+
+
+def clean_name(text: str) -> str:
+    """A typed name in one form: spaces collapsed and Unicode composed (NFC).
+
+    The same name typed with a composed ``é`` and with ``e`` plus a combining
+    accent looks identical; composing both makes them compare equal too.
+    """
+    return unicodedata.normalize("NFC", " ".join(str(text).split()))
 
 
 def shorten(text: str, limit: int = 80) -> str:

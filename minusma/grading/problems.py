@@ -16,6 +16,8 @@ KEPT_LATEST = "ignored (the latest hand-in was graded)"
 GRADED_LATEST = "graded (the latest of several hand-ins)"
 QUESTION_SKIPPED = "question left out of the grades until fixed"
 NOTEBOOK_SKIPPED = "notebook not graded until fixed"
+WRONG_FILE = "not graded; ask the student for the .json file the Hand in button wrote"
+UPDATE_GRADER = "not graded; update the course on this computer, then grade again"
 
 
 @dataclass(frozen=True, order=True)

@@ -1,31 +1,36 @@
 """Writing the grades folder: CSV files, feedback pages, the class summary and its figure.
 
-Every file is written atomically (:mod:`minusma.files`) and is a pure function
-of the grading result: rows are sorted, nothing reads the clock, and the only
-dates shown are the hand-in times inside the submissions. Running the grader
-twice on the same folder therefore gives byte-identical files.
+Every file is a pure function of the grading result: rows are sorted,
+nothing reads the clock, and the only dates shown are the hand-in times
+inside the submissions. Running the grader twice on the same folder
+therefore gives byte-identical files. All of them are written at once
+(:mod:`.grades_folder`): a failure leaves the previous grades whole.
 
 CSV files are UTF-8 with a byte-order mark (so spreadsheet programs on Windows
 show accented names correctly) and ``,`` separators. Student text in them is
-guarded against spreadsheet formulas (:func:`minusma.grading.names.csv_text`);
-in HTML it is escaped with ``html.escape``.
+guarded against spreadsheet formulas (:func:`minusma.grading.names.csv_text`).
+HTML pages come from the Jinja2 templates in ``templates/`` with autoescaping
+on, so every piece of text is escaped unless a template says otherwise.
 """
 from __future__ import annotations
 
 import csv
-import html
 import io
 import statistics
 from collections import Counter
 from dataclasses import dataclass
+from fractions import Fraction
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
+import jinja2
+
 from .. import __version__
-from ..files import set_aside, write_bytes_atomic
 from ..spec import QuestionSpec
-from . import hand as _hand
-from .names import SAFE_STEM_PATTERN, csv_text, fmt_points, safe_file_stem, shorten
+from .grades_folder import StagedOutput, check_writable
+from .hand import SHEET_NAME, SheetCarryOver, read_existing_sheet, render_sheet
+from .names import SAFE_STEM_PATTERN, csv_text, fmt_percent, fmt_points, safe_file_stem, shorten
 from .problems import Problem
 from .scoring import ClassGrades, NotebookGrade, QuestionGrade, StudentGrade
 
@@ -36,9 +41,13 @@ SUMMARY_HTML = "summary.html"
 SUMMARY_PNG = "summary.png"
 FEEDBACK_DIR = "feedback"
 FEEDBACK_INDEX = "index.csv"
+#: Every file the command writes (feedback pages aside), relative to the grades folder.
+OUTPUT_FILES = (GRADEBOOK, QUESTIONS, PROBLEMS, SHEET_NAME, SUMMARY_HTML, SUMMARY_PNG,
+                f"{FEEDBACK_DIR}/{FEEDBACK_INDEX}")
 
-QUESTION_COLUMNS = ("student_id", "notebook", "question", "type", "points", "max_points", "status", "note")
+QUESTION_COLUMNS = ("student_id", "notebook", "question", "type", "points", "max_points", "status", "checks", "note")
 PROBLEM_COLUMNS = ("file", "student_id", "problem", "action")
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
 #: How each status reads on a student's feedback page.
 STATUS_WORDS = {
@@ -47,18 +56,20 @@ STATUS_WORDS = {
     "incorrect": "Not yet right",
     "unanswered": "Not answered",
     "invalid": "Could not be scored",
-    "pending": "Not graded yet",
+    "pending": "Not scored yet",
     "hand-scored": "Graded with the rubric",
     "error": "Could not be scored",
 }
 
 #: The bands of the summary figure, in stacking order, and which statuses fall in each.
-BANDS = ("full marks", "part marks", "no marks", "not answered", "not graded yet")
+BANDS = ("full marks", "part marks", "no marks", "not answered", "not scored yet")
+#: Statuses of an answer that was given and scored (as opposed to missing, broken or waiting).
+_SCORED = ("correct", "partial", "incorrect", "hand-scored")
 
 
 def _band(grade: QuestionGrade) -> str:
-    if grade.status == "pending":
-        return "not graded yet"
+    if grade.pending:
+        return "not scored yet"
     if grade.status == "unanswered":
         return "not answered"
     if grade.max_points > 0 and grade.points >= grade.max_points:
@@ -91,14 +102,20 @@ def _csv_bytes(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> bytes:
 
 
 def gradebook_rows(grades: ClassGrades) -> tuple[list[str], list[list[str]]]:
-    """Header and rows of gradebook.csv (see the instructor guide for what each column means)."""
-    header = ["student_id", "name", *grades.notebooks, "total", "possible"]
-    possible = fmt_points(grades.total_possible)
+    """Header and rows of gradebook.csv (see the instructor guide for what each column means).
+
+    ``possible`` is the points of everything already scored for that student
+    (``total`` of ``possible`` is their result so far), ``pending`` the points
+    still waiting to be scored, and ``possible + pending = maximum``.
+    """
+    header = ["student_id", "name", *grades.notebooks, "total", "possible", "pending", "maximum"]
+    maximum = fmt_points(grades.total_maximum)
     rows = []
     for student in grades.students:
         cells = [fmt_points(student.notebooks[nb].points) if nb in student.notebooks else ""
                  for nb in grades.notebooks]
-        rows.append([csv_text(student.student_id), csv_text(student.name), *cells, fmt_points(student.total), possible])
+        rows.append([csv_text(student.student_id), csv_text(student.name), *cells, fmt_points(student.total),
+                     fmt_points(student.possible), fmt_points(student.pending), maximum])
     return header, rows
 
 
@@ -111,7 +128,8 @@ def question_rows(grades: ClassGrades) -> list[list[str]]:
                 continue
             for q in nb.questions:
                 rows.append([csv_text(student.student_id), notebook, q.spec.id, q.spec.type, fmt_points(q.points),
-                             fmt_points(q.max_points), q.status, csv_text(q.note)])
+                             fmt_points(q.max_points), q.status, "" if q.checks is None else str(q.checks),
+                             csv_text(q.note)])
     return rows
 
 
@@ -120,126 +138,137 @@ def problem_rows(problems: Iterable[Problem]) -> list[list[str]]:
 
 
 # --------------------------------------------------------------------------
-# HTML pieces
+# HTML
 # --------------------------------------------------------------------------
 
-def esc(text: Any) -> str:
-    """Escape anything for HTML text or attribute values."""
-    return html.escape(str(text), quote=True)
+@lru_cache(maxsize=1)
+def templates() -> jinja2.Environment:
+    """The page templates, autoescaping every value they show."""
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True,
+                                     undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                                     keep_trailing_newline=True)
+    environment.filters.update(points=fmt_points, percent=fmt_percent, shorten=shorten)
+    return environment
 
 
-_CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;line-height:1.45;margin:0;color:#1a1a1a;background:#fff}
-main{max-width:60rem;margin:0 auto;padding:1rem 1.25rem 3rem}
-h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.25rem;margin-top:2rem;border-bottom:2px solid #0072B2}
-table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem}caption{text-align:left;font-weight:600;padding:.3rem 0}
-th,td{border:1px solid #ccc;padding:.35rem .5rem;text-align:left;vertical-align:top}th{background:#f2f2f2}
-td.num{text-align:right;white-space:nowrap}.answer{white-space:pre-wrap;max-height:20rem;overflow:auto}
-.status-correct::before,.status-hand-scored::before{content:"✔ "}.status-partial::before{content:"◐ "}
-.status-incorrect::before,.status-invalid::before,.status-error::before{content:"✘ "}
-.status-unanswered::before,.status-pending::before{content:"○ "}
-.note{color:#444;font-size:.92rem}.hint{font-style:italic}
-img{max-width:100%;height:auto}
-""".strip()
+@dataclass(frozen=True)
+class AnswerView:
+    """How a student's answer is shown: ``kind`` is missing, text, bullets, numbered or block (see macros.html)."""
+
+    kind: str
+    text: str = ""
+    items: tuple[str, ...] = ()
 
 
-def _page(title: str, body: str) -> str:
-    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f"<title>{esc(title)}</title>\n<style>\n{_CSS}\n</style>\n</head>\n<body>\n<main>\n{body}\n</main>\n"
-            f"</body>\n</html>\n")
+def _list_of_text(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise TypeError("not a list")
+    return tuple(str(v) for v in value)
 
 
-def _when(stamp: str) -> str:
-    """``2023-06-30T10:15:00.000Z`` as ``2023-06-30 10:15 UTC`` (taken from the hand-in, never the clock)."""
-    return f"{stamp[:10]} {stamp[11:16]} UTC" if len(stamp) >= 16 else stamp
+def _answer_view(spec: QuestionSpec, value: Any) -> AnswerView:
+    t = spec.type
+    if t == "single_choice":
+        return AnswerView("text", str(value))
+    if t == "multiple_choice":
+        ticked = _list_of_text(value)
+        return AnswerView("bullets", items=ticked) if ticked else AnswerView("missing", "nothing ticked")
+    if t == "number":
+        return AnswerView("text", f"{float(value):,.10g}" + (f" {spec.unit}" if spec.unit else ""))
+    if t == "order":
+        return AnswerView("numbered", items=_list_of_text(value))
+    if t == "classify":
+        return AnswerView("bullets", items=tuple(f"{k}: {v}" for k, v in value.items()))
+    if t == "forecast":
+        state = "locked" if value.get("locked_at") else "not locked"
+        return AnswerView("text", f"{value.get('probability')} % ({state}): {value.get('reason', '')}")
+    if t == "vote":
+        counts = Counter(value.values())
+        return AnswerView("text", f"{counts.get('yes', 0)} yes, {counts.get('no', 0)} no, "
+                                  f"{counts.get('abstain', 0)} abstain")
+    if t == "written" and isinstance(value, str):
+        return AnswerView("block", value)
+    raise TypeError(f"no view for a {t} answer of this shape")
 
 
-def show_answer(spec: QuestionSpec, value: Any) -> str:
-    """The student's own answer as escaped HTML (their answer, never the key)."""
+def answer_view(spec: QuestionSpec, value: Any) -> AnswerView:
+    """The student's own answer, ready to show (their answer, never the key); odd shapes are shown as their repr."""
     if value is None:
-        return "<i>no answer</i>"
+        return AnswerView("missing", "no answer")
     try:
-        t = spec.type
-        if t == "single_choice":
-            return esc(value)
-        if t == "multiple_choice":
-            return "<ul>" + "".join(f"<li>{esc(v)}</li>" for v in value) + "</ul>" if value else "<i>nothing ticked</i>"
-        if t == "number":
-            return esc(f"{float(value):,.10g}" + (f" {spec.unit}" if spec.unit else ""))
-        if t == "order":
-            return "<ol>" + "".join(f"<li>{esc(v)}</li>" for v in value) + "</ol>"
-        if t == "classify":
-            return "<ul>" + "".join(f"<li>{esc(k)}: {esc(v)}</li>" for k, v in value.items()) + "</ul>"
-        if t == "forecast":
-            state = "locked" if value.get("locked_at") else "not locked"
-            return esc(f"{value.get('probability')} % ({state}): {value.get('reason', '')}")
-        if t == "vote":
-            counts = Counter(value.values())
-            return esc(f"{counts.get('yes', 0)} yes, {counts.get('no', 0)} no, {counts.get('abstain', 0)} abstain")
-        if t == "written":
-            return f'<div class="answer">{esc(value)}</div>'
+        return _answer_view(spec, value)
     except (TypeError, ValueError, AttributeError):
-        pass
-    return esc(shorten(repr(value), 200))
+        return AnswerView("text", shorten(repr(value), 200))
 
 
-def _hand_details(q: QuestionGrade, grades: ClassGrades) -> str:
-    """The rubric levels and comment of a hand-scored answer, for the student."""
-    if q.hand is None or q.applied is None:
-        return ""
-    rubric = grades.rubric
-    items = []
-    for cid in q.applied.ids:
-        level = q.hand.levels.get(cid)
-        criterion = rubric.criteria[cid]
-        if level is None:
-            items.append(f"<li><b>{esc(criterion.title)}</b>: not graded yet</li>")
-            continue
-        items.append(f"<li><b>{esc(criterion.title)}</b>: {esc(rubric.level(level).label)}. "
-                     f"{esc(criterion.descriptors[level])}</li>")
-    comment = f'<p class="note">Comment: {esc(q.hand.comment)}</p>' if q.hand.comment else ""
-    return f"<ul>{''.join(items)}</ul>{comment}"
+def _when(notebook: NotebookGrade) -> str:
+    """The hand-in time as ``2023-06-30 10:15 UTC`` (taken from the hand-in, never the clock)."""
+    moment = notebook.submission.submitted
+    return f"{moment:%Y-%m-%d %H:%M} UTC" if moment else shorten(notebook.submission.submitted_at, 40)
 
 
-def _notebook_section(nb: NotebookGrade, possible: float, grades: ClassGrades) -> str:
+@dataclass(frozen=True, slots=True)
+class CriterionView:
+    """One rubric criterion of a written answer on a feedback page: its share of the points and any level given."""
+
+    title: str
+    share: Fraction
+    level: str | None
+    descriptor: str
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionView:
+    """One row of a feedback page (objects, not dicts: templates read attributes fastest)."""
+
+    grade: QuestionGrade
+    answer: AnswerView
+    status_word: str
+    criteria: tuple[CriterionView, ...]
+    comment: str
+
+
+@dataclass(frozen=True, slots=True)
+class SectionView:
+    """One notebook on a feedback page; ``grade`` is None when it was not handed in."""
+
+    notebook: str
+    maximum: float
+    grade: NotebookGrade | None = None
+    when: str = ""
+    questions: tuple[QuestionView, ...] = ()
+
+
+def _criteria_view(q: QuestionGrade, grades: ClassGrades) -> tuple[CriterionView, ...]:
+    """The rubric criteria of a written answer, each with its share of the points and any level given."""
+    if q.applied is None:
+        return ()
+    rubric, levels = grades.rubric, (q.hand.levels if q.hand else {})
     rows = []
-    for number, q in enumerate(nb.questions, start=1):
-        feedback = esc(q.feedback)
-        if q.hint:
-            feedback += f'<br><span class="hint">Hint: {esc(q.hint)}</span>'
-        if q.status in ("hand-scored", "pending") and q.spec.type == "written":
-            feedback += _hand_details(q, grades)
-        points = f"{fmt_points(q.points)} of {fmt_points(q.max_points)}"
-        if not q.counted:
-            points += '<br><span class="note">(not counted yet)</span>'
-        rows.append(
-            f"<tr><th scope=\"row\">{number}. {esc(q.spec.prompt)}</th><td>{show_answer(q.spec, q.answer)}</td>"
-            f'<td class="num">{points}</td><td><span class="status-{esc(q.status)}">{esc(STATUS_WORDS[q.status])}'
-            f"</span><br>{feedback}</td></tr>")
-    return (f"<section>\n<h2>{esc(nb.notebook)}: {fmt_points(nb.points)} of {fmt_points(possible)} points</h2>\n"
-            f"<p>Graded from your hand-in of {esc(_when(nb.submission.submitted_at))}.</p>\n"
-            f"<table>\n<caption>Your answers to {esc(nb.notebook)}</caption>\n"
-            '<thead><tr><th scope="col">Question</th><th scope="col">Your answer</th><th scope="col">Points</th>'
-            '<th scope="col">Feedback</th></tr></thead>\n<tbody>\n' + "\n".join(rows) + "\n</tbody>\n</table>\n</section>")
+    for cid, share in q.applied.shares.items():
+        criterion, level = rubric.criteria[cid], levels.get(cid)
+        rows.append(CriterionView(criterion.title, share, None if level is None else rubric.level(level).label,
+                                  "" if level is None else criterion.descriptors[level]))
+    return tuple(rows)
+
+
+def _question_view(q: QuestionGrade, grades: ClassGrades) -> QuestionView:
+    return QuestionView(q, answer_view(q.spec, q.answer), STATUS_WORDS[q.status], _criteria_view(q, grades),
+                        q.hand.comment if q.hand else "")
 
 
 def feedback_page(student: StudentGrade, grades: ClassGrades) -> str:
-    """A student's feedback page: what was right, hints, points. Every piece of text is escaped."""
+    """A student's feedback page: what was right, hints, points, rubric levels with their weights."""
     sections = []
     for notebook in grades.notebooks:
         nb = student.notebooks.get(notebook)
         if nb is None:
-            sections.append(f"<section>\n<h2>{esc(notebook)}</h2>\n<p>No hand-in was received for this notebook.</p>\n"
-                            "</section>")
-        else:
-            sections.append(_notebook_section(nb, grades.possible[notebook], grades))
-    body = (f"<h1>Your feedback: Leaving Mali</h1>\n"
-            f"<p>{esc(student.name)} ({esc(student.student_id)}): <b>{fmt_points(student.total)} of "
-            f"{fmt_points(grades.total_possible)} points</b> so far.</p>\n"
-            "<p>Questions marked “not counted yet” are scored later (forecasts once the outcome is known, written "
-            "answers once your instructor has graded them).</p>\n" + "\n".join(sections))
-    return _page(f"Feedback: {student.name}", body)
+            sections.append(SectionView(notebook, grades.maximum[notebook]))
+            continue
+        sections.append(SectionView(notebook, grades.maximum[notebook], nb, _when(nb),
+                                    tuple(_question_view(q, grades) for q in nb.questions)))
+    return templates().get_template("feedback.html").render(
+        title=f"Feedback: {student.name}", student=student, sections=sections)
 
 
 # --------------------------------------------------------------------------
@@ -250,14 +279,22 @@ def feedback_page(student: StudentGrade, grades: ClassGrades) -> str:
 class QuestionStats:
     notebook: str
     spec: QuestionSpec
-    counted: bool
     n: int
     bands: dict[str, int]
     mean_fraction: float | None
+    median_checks: float | None = None
 
     @property
     def label(self) -> str:
         return self.spec.id
+
+
+def _mean_fraction(qs: list[QuestionGrade]) -> float | None:
+    """Mean share of the points among answers settled so far; None while nothing answered has been scored."""
+    settled = [q for q in qs if not q.pending and q.max_points > 0]
+    if not settled or (not any(q.status in _SCORED for q in settled) and any(q.pending for q in qs)):
+        return None
+    return statistics.fmean(q.points / q.max_points for q in settled)
 
 
 def question_stats(grades: ClassGrades) -> list[QuestionStats]:
@@ -268,16 +305,19 @@ def question_stats(grades: ClassGrades) -> list[QuestionStats]:
             bands = {b: 0 for b in BANDS}
             for q in qs:
                 bands[_band(q)] += 1
-            counted = any(q.counted for q in qs)
-            fractions = [q.points / q.max_points for q in qs if q.max_points > 0 and q.status != "pending"]
-            mean = statistics.fmean(fractions) if (fractions and counted) else None
-            stats.append(QuestionStats(notebook, s, counted, len(qs), bands, mean))
+            checks = [q.checks for q in qs if q.checks is not None]
+            stats.append(QuestionStats(notebook, s, len(qs), bands, _mean_fraction(qs),
+                                       statistics.median(checks) if checks else None))
     return stats
 
 
 def most_missed(stats: list[QuestionStats], n: int = 5) -> list[QuestionStats]:
-    """The counted questions with the lowest average share of points (ties in course order)."""
-    ranked = [s for s in stats if s.mean_fraction is not None and s.spec.points > 0]
+    """Up to ``n`` questions with the lowest average share of points (ties in course order).
+
+    Only questions someone lost points on: a question everyone got right is
+    not "missed", however short the list.
+    """
+    ranked = [s for s in stats if s.mean_fraction is not None and s.mean_fraction < 1 and s.spec.points > 0]
     return sorted(ranked, key=lambda s: s.mean_fraction)[:n]
 
 
@@ -313,117 +353,87 @@ def summary_figure(stats: list[QuestionStats], n_students: int, n_files: int) ->
         plt.close(fig)
 
 
-def summary_page(grades: ClassGrades, stats: list[QuestionStats]) -> str:
-    n = len(grades.students)
-    parts = [f"<h1>Class summary: Leaving Mali</h1>\n<p>{n} students graded from {grades.files_read} files; "
-             f"{len(grades.problems)} problems listed in <code>problems.csv</code>.</p>"]
+def _notebook_rows(grades: ClassGrades) -> list[dict[str, Any]]:
     rows = []
     for notebook in grades.notebooks:
-        totals = [st.notebooks[notebook].points for st in grades.students if notebook in st.notebooks]
-        possible = grades.possible[notebook]
-        mean = statistics.fmean(totals) if totals else 0.0
-        median = statistics.median(totals) if totals else 0.0
-        rows.append(f"<tr><th scope=\"row\">{esc(notebook)}</th><td class=\"num\">{len(totals)}</td>"
-                    f"<td class=\"num\">{fmt_points(mean)}</td><td class=\"num\">{fmt_points(median)}</td>"
-                    f"<td class=\"num\">{fmt_points(min(totals, default=0))}</td>"
-                    f"<td class=\"num\">{fmt_points(max(totals, default=0))}</td><td class=\"num\">{fmt_points(possible)}</td></tr>")
-    parts.append("<h2>Notebooks</h2>\n<table><caption>Points per notebook</caption><thead><tr>"
-                 '<th scope="col">Notebook</th><th scope="col">Hand-ins</th><th scope="col">Mean</th>'
-                 '<th scope="col">Median</th><th scope="col">Lowest</th><th scope="col">Highest</th>'
-                 '<th scope="col">Possible</th></tr></thead><tbody>' + "".join(rows) + "</tbody></table>")
-    missed = most_missed(stats)
-    if missed:
-        items = "".join(
-            f"<li><b>{esc(s.spec.id)}</b> ({esc(s.spec.type)}): {s.mean_fraction:.0%} of the points on average; "
-            f"{s.bands['full marks']} of {s.n} got full marks, {s.bands['not answered']} did not answer. "
-            f"<span class=\"note\">{esc(shorten(s.spec.prompt, 160))}</span></li>" for s in missed)
-        parts.append(f"<h2>Most-missed questions</h2>\n<ol>{items}</ol>")
-    written = len(grades.hand_items)
-    done = sum(1 for st in grades.students for nb in st.notebooks.values() for q in nb.questions
-               if q.status == "hand-scored")
-    parts.append(f"<h2>Written answers</h2>\n<p>{written} written answers to grade by hand; {done} scored and merged. "
-                 f"Grade them in <code>{_hand.SHEET_NAME}</code> or with "
-                 "<code>instructor/grade_written.ipynb</code>, then merge with <code>--hand-scores</code>.</p>")
-    alt = ("Stacked horizontal bars, one per question, showing the share of students with full marks, part marks, "
-           "no marks, no answer, and answers not graded yet.")
-    parts.append(f'<h2>Scores per question</h2>\n<figure><img src="{SUMMARY_PNG}" alt="{esc(alt)}">'
-                 "<figcaption>Each bar is one question; the table below gives the same numbers.</figcaption></figure>")
-    head = "".join(f'<th scope="col">{esc(b)}</th>' for b in BANDS)
-    qrows = []
-    for s in stats:
-        cells = "".join(f'<td class="num">{s.bands[b]}</td>' for b in BANDS)
-        mean = "–" if s.mean_fraction is None else f"{s.mean_fraction:.0%}"
-        qrows.append(f'<tr><th scope="row">{esc(s.spec.id)}</th><td>{esc(s.spec.type)}</td>'
-                     f'<td class="num">{mean}</td>{cells}</tr>')
-    parts.append('<table><caption>Students per score band, per question</caption><thead><tr>'
-                 '<th scope="col">Question</th><th scope="col">Type</th><th scope="col">Mean share of points</th>'
-                 f"{head}</tr></thead><tbody>{''.join(qrows)}</tbody></table>")
-    kinds = Counter(p.action for p in grades.problems)
-    if kinds:
-        items = "".join(f"<li>{count} × {esc(action)}</li>" for action, count in sorted(kinds.items()))
-        parts.append(f"<h2>Problems</h2>\n<p>Details, file by file, in <code>problems.csv</code>.</p><ul>{items}</ul>")
-    return _page("Class summary: Leaving Mali", "\n".join(parts))
+        graded = [st.notebooks[notebook] for st in grades.students if notebook in st.notebooks]
+        totals = [nb.points for nb in graded]
+        rows.append({"notebook": notebook, "hand_ins": len(totals), "maximum": grades.maximum[notebook],
+                     "mean": statistics.fmean(totals) if totals else 0.0,
+                     "median": statistics.median(totals) if totals else 0.0,
+                     "lowest": min(totals, default=0), "highest": max(totals, default=0),
+                     "pending": sum(1 for nb in graded for q in nb.questions if q.pending)})
+    return rows
+
+
+def summary_page(grades: ClassGrades, stats: list[QuestionStats]) -> str:
+    return templates().get_template("summary.html").render(
+        title="Class summary: Leaving Mali", n_students=len(grades.students), files_read=grades.files_read,
+        n_problems=len(grades.problems), notebooks=_notebook_rows(grades), missed=most_missed(stats),
+        written_total=len(grades.hand_items), written_scored=grades.written_scored, sheet_name=SHEET_NAME,
+        figure=SUMMARY_PNG, bands=BANDS, stats=stats,
+        problem_kinds=sorted(Counter(p.action for p in grades.problems).items()))
 
 
 # --------------------------------------------------------------------------
 # The whole folder
 # --------------------------------------------------------------------------
 
-def _carry_over_sheet(path: Path, grades: ClassGrades, extra_problems: list[Problem]) -> dict:
-    """Levels and comments already typed into an existing sheet, so re-running never empties it."""
-    if not path.exists():
-        return {}
-    try:
-        filled, problems = _hand.sheet_scores(_hand.read_sheet_rows(path), grades.rubric, path.name)
-    except (_hand.HandScoresError, OSError, csv.Error) as exc:
-        aside = set_aside(path)
-        extra_problems.append(Problem(path.name, "", f"the existing sheet could not be read ({exc})",
-                                      f"kept as {aside.name}; a new sheet was written"))
-        return {}
-    extra_problems.extend(problems)
-    return filled
+def _sheet(grades: ClassGrades, carry: SheetCarryOver) -> tuple[bytes, list[Problem]]:
+    """The hand-grading sheet, keeping everything typed into the old one, and what to report about it."""
+    problems = list(carry.problems)
+    present = {item.key for item in grades.hand_items}
+    kept = carry.kept_rows(present)
+    used = {c for item in grades.hand_items for c in item.criteria}
+    used |= {c for row in kept for c in grades.rubric.criteria if (row.get(c) or "").strip() != "-" and c in row}
+    criteria_order = [c for c in grades.rubric.criteria if c in used]
+    if kept:
+        problems.append(Problem(SHEET_NAME, "", f"{len(kept)} row(s) with levels or comments for answers not in this "
+                                                "run (another submissions folder, or a hand-in missing) were kept at "
+                                                "the end of the sheet, marked in_this_run = no",
+                                "kept; nothing typed was dropped"))
+    if carry.unreadable:
+        problems.append(Problem(SHEET_NAME, "", f"the existing sheet could not be read ({carry.unreadable})",
+                                "set aside as hand_grading.corrupt-<time>.csv; a new sheet was written"))
+    return _utf8(render_sheet(grades.hand_items, criteria_order, carry), bom=True), problems
 
 
-def _remove_stale_feedback(folder: Path, written: set[str]) -> None:
-    """Delete feedback pages of students no longer in the class (only files this grader names)."""
-    for path in folder.glob("*.html"):
-        if path.name not in written and SAFE_STEM_PATTERN.match(path.stem):
-            path.unlink()
+def _stale_pages(out_dir: Path, written: set[str]) -> list[str]:
+    """Feedback pages of students no longer in the class (only files this grader names)."""
+    folder = out_dir / FEEDBACK_DIR
+    if not folder.is_dir():
+        return []
+    return sorted(f"{FEEDBACK_DIR}/{p.name}" for p in folder.glob("*.html")
+                  if p.name not in written and SAFE_STEM_PATTERN.match(p.stem) and p.is_file())
 
 
 def write_outputs(grades: ClassGrades, out_dir: Path) -> list[Problem]:
-    """Write every output file into ``out_dir``; return problems found while writing (sheet carry-over)."""
+    """Write every output file into ``out_dir`` at once; return problems found while writing (sheet carry-over).
+
+    Raises :class:`~minusma.grading.grades_folder.OutputFolderError` when the
+    folder cannot be written; the previous grades are then left as they were.
+    """
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    late_problems: list[Problem] = []
-
-    # The hand-grading sheet first: its carry-over may add problems to problems.csv.
-    sheet_path = out_dir / _hand.SHEET_NAME
-    filled = _carry_over_sheet(sheet_path, grades, late_problems)
-    used = {c for item in grades.hand_items for c in item.criteria}
-    criteria_order = [c for c in grades.rubric.criteria if c in used]
-    sheet = _hand.render_sheet(grades.hand_items, criteria_order, filled)
-    write_bytes_atomic(sheet_path, _utf8(sheet, bom=True))
-
-    header, rows = gradebook_rows(grades)
-    write_bytes_atomic(out_dir / GRADEBOOK, _csv_bytes(header, rows))
-    write_bytes_atomic(out_dir / QUESTIONS, _csv_bytes(QUESTION_COLUMNS, question_rows(grades)))
+    check_writable(out_dir, OUTPUT_FILES, (FEEDBACK_DIR,))
+    carry = read_existing_sheet(out_dir / SHEET_NAME, grades.rubric)
+    sheet, late_problems = _sheet(grades, carry)
     grades.problems = sorted(set(grades.problems) | set(late_problems))
-    write_bytes_atomic(out_dir / PROBLEMS, _csv_bytes(PROBLEM_COLUMNS, problem_rows(grades.problems)))
-
-    feedback_dir = out_dir / FEEDBACK_DIR
-    written: set[str] = set()
-    index_rows = []
-    for student in grades.students:
-        name = safe_file_stem(student.student_id) + ".html"
-        written.add(name)
-        write_bytes_atomic(feedback_dir / name, _utf8(feedback_page(student, grades)))
-        index_rows.append([csv_text(student.student_id), csv_text(student.name), f"{FEEDBACK_DIR}/{name}"])
-    feedback_dir.mkdir(parents=True, exist_ok=True)
-    write_bytes_atomic(feedback_dir / FEEDBACK_INDEX, _csv_bytes(("student_id", "name", "file"), index_rows))
-    _remove_stale_feedback(feedback_dir, written)
-
-    stats = question_stats(grades)
-    write_bytes_atomic(out_dir / SUMMARY_PNG, summary_figure(stats, len(grades.students), grades.files_read))
-    write_bytes_atomic(out_dir / SUMMARY_HTML, _utf8(summary_page(grades, stats)))
+    with StagedOutput(out_dir) as stage:
+        stage.write(SHEET_NAME, sheet, durable=True)  # it carries what graders typed
+        header, rows = gradebook_rows(grades)
+        stage.write(GRADEBOOK, _csv_bytes(header, rows), durable=True)
+        stage.write(QUESTIONS, _csv_bytes(QUESTION_COLUMNS, question_rows(grades)), durable=True)
+        stage.write(PROBLEMS, _csv_bytes(PROBLEM_COLUMNS, problem_rows(grades.problems)), durable=True)
+        written: set[str] = set()
+        index_rows = []
+        for student in grades.students:
+            name = safe_file_stem(student.student_id) + ".html"
+            written.add(name)
+            stage.write(f"{FEEDBACK_DIR}/{name}", _utf8(feedback_page(student, grades)))
+            index_rows.append([csv_text(student.student_id), csv_text(student.name), f"{FEEDBACK_DIR}/{name}"])
+        stage.write(f"{FEEDBACK_DIR}/{FEEDBACK_INDEX}", _csv_bytes(("student_id", "name", "file"), index_rows))
+        stats = question_stats(grades)
+        stage.write(SUMMARY_PNG, summary_figure(stats, len(grades.students), grades.files_read))
+        stage.write(SUMMARY_HTML, _utf8(summary_page(grades, stats)))
+        stage.commit(remove=_stale_pages(out_dir, written), set_aside_first=SHEET_NAME if carry.unreadable else None)
     return late_problems

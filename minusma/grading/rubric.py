@@ -9,15 +9,20 @@ Grading rule (:meth:`Rubric.points`)::
 
     points = question points x sum(weight x level) / (top level x sum(weights))
 
-rounded like every other question (:func:`minusma.grading.names.round_points`).
-A question is only scored when every criterion that applies has a level.
+worked out exactly (fractions) and then rounded half up to 2 decimals like
+every other question (:func:`minusma.grading.names.round_points`), so
+2.125 gives 2.13 as on paper. A question is only scored when every
+criterion that applies has a level. Each criterion's share of the points
+(:meth:`AppliedCriteria.shares`) is shown to graders and students.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from fractions import Fraction
+from functools import cached_property
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 import yaml
 
@@ -63,7 +68,7 @@ class RubricSet:
 
 
 @dataclass(frozen=True)
-class Applied:
+class AppliedCriteria:
     """The criteria that apply to one written question, with weights, and any note about how they were chosen."""
 
     criteria: tuple[tuple[str, float], ...]
@@ -73,6 +78,14 @@ class Applied:
     @property
     def ids(self) -> tuple[str, ...]:
         return tuple(c for c, _ in self.criteria)
+
+    @cached_property
+    def shares(self) -> dict[str, Fraction]:
+        """Each criterion's share of the question's points (they add up to 1): its weight over the sum of weights."""
+        total = sum(Fraction(str(w)) for _, w in self.criteria)
+        if total <= 0:
+            return {cid: Fraction(0) for cid in self.ids}
+        return {cid: Fraction(str(w)) / total for cid, w in self.criteria}
 
 
 @dataclass(frozen=True)
@@ -122,18 +135,19 @@ class Rubric:
                              f"{min(lv.level for lv in self.levels)} to {self.top}")
         return int(number)
 
-    def applied(self, spec: QuestionSpec, key: Any = None) -> Applied:
+    def applied(self, spec: QuestionSpec, key: Any = None) -> AppliedCriteria:
         """Which criteria (and weights) grade this written question.
 
         The question's own ``criteria`` first (weighted by the rubric its key
         names if that rubric weighs all of them, else all by each criterion's
-        own weight); else the rubric its key names; else the default rubric. An unknown rubric or criterion name is noted
-        (and skipped) rather than stopping the run.
+        own weight); else the rubric its key names; else the default rubric. An unknown rubric or criterion
+        name is noted (and skipped) rather than stopping the run.
         """
         named = key.get("rubric") if isinstance(key, Mapping) else None
         note = ""
         if named and named not in self.sets:
-            note = f"the key names rubric {named!r}, which instructor/rubric.yaml does not define; used {self.default_set!r}"
+            note = (f"the key names rubric {named!r}, which instructor/rubric.yaml does not define; "
+                    f"used {self.default_set!r}")
             named = None
         chosen = self.sets[named or self.default_set]
         if spec.criteria:
@@ -144,22 +158,29 @@ class Rubric:
                     continue
                 picked.append(cid)
             if picked:
-                # The rubric's weights only when it weighs every criterion the question names;
-                # mixing its relative weights with defaults from elsewhere would skew the result.
-                if all(cid in chosen.weights for cid in picked):
-                    return Applied(tuple((cid, chosen.weights[cid]) for cid in picked), chosen.id, note)
-                return Applied(tuple((cid, self.criteria[cid].weight) for cid in picked), chosen.id, note)
-        return Applied(tuple(chosen.weights.items()), chosen.id, note)
+                return self.weighted(picked, chosen.id, note)
+        return AppliedCriteria(tuple(chosen.weights.items()), chosen.id, note)
 
-    def points(self, max_points: float, applied: Applied, levels: Mapping[str, int]) -> float | None:
+    def weighted(self, criteria: Iterable[str], rubric_id: str, note: str = "") -> AppliedCriteria:
+        """``criteria`` with weights: the named rubric's when it weighs every one of them, else each criterion's own.
+
+        Mixing a rubric's relative weights with defaults from elsewhere would
+        skew the result, so it is all one or all the other. The grading
+        widget uses this too, so graders see the weights the command applies.
+        """
+        known = [cid for cid in criteria if cid in self.criteria]
+        named = self.sets.get(rubric_id)
+        if named is not None and all(cid in named.weights for cid in known):
+            return AppliedCriteria(tuple((cid, named.weights[cid]) for cid in known), rubric_id, note)
+        return AppliedCriteria(tuple((cid, self.criteria[cid].weight) for cid in known), rubric_id, note)
+
+    def points(self, max_points: float, applied: AppliedCriteria, levels: Mapping[str, int]) -> float | None:
         """Points for one written answer, or None while any applicable criterion has no level."""
         if any(levels.get(cid) is None for cid in applied.ids):
             return None
-        total_weight = sum(w for _, w in applied.criteria)
-        if total_weight <= 0:
-            return 0.0
-        earned = sum(w * levels[cid] for cid, w in applied.criteria)
-        return round_points(float(max_points) * earned / (self.top * total_weight))
+        # Exact arithmetic, rounded once at the end: floats would turn a tie such as 2.125 into 2.12499...
+        earned = sum((share * levels[cid] for cid, share in applied.shares.items()), Fraction(0))
+        return round_points(Fraction(str(float(max_points))) * earned / self.top)
 
 
 def _require(condition: bool, where: str, message: str) -> None:
@@ -167,11 +188,11 @@ def _require(condition: bool, where: str, message: str) -> None:
         raise RubricError(f"{where}: {message}")
 
 
-def parse_rubric(document: Any, where: str = "rubric") -> Rubric:
-    """Check and build a :class:`Rubric` from the parsed YAML."""
-    _require(isinstance(document, dict), where, "expected a mapping at the top")
-    _require(document.get("format") == RUBRIC_FORMAT, where, f"format must be {RUBRIC_FORMAT}")
-    raw_levels = document.get("levels")
+def _positive_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > 0
+
+
+def _parse_levels(raw_levels: Any, where: str) -> list[Level]:
     _require(isinstance(raw_levels, list) and len(raw_levels) >= 2, where, "levels: give at least two levels")
     levels = []
     for item in raw_levels:
@@ -180,38 +201,47 @@ def parse_rubric(document: Any, where: str = "rubric") -> Rubric:
         levels.append(Level(item["level"], item["name"].strip()))
     numbers = [lv.level for lv in levels]
     _require(len(set(numbers)) == len(numbers) and min(numbers) == 0, where, "levels must be distinct and start at 0")
-    criteria: dict[str, Criterion] = {}
+    return levels
+
+
+def _parse_criterion(cid: str, body: Any, numbers: list[int], where: str) -> Criterion:
+    here = f"{where}, criterion {cid}"
+    _require(isinstance(body, dict), here, "expected title, summary, weight and descriptors")
+    for name in ("title", "summary"):
+        _require(isinstance(body.get(name), str) and body[name].strip(), here, f"'{name}' must be a text")
+    _require(_positive_number(body.get("weight")), here, "'weight' must be a number above 0")
+    descriptors = body.get("descriptors")
+    _require(isinstance(descriptors, dict) and set(descriptors) == set(numbers), here,
+             f"'descriptors' must describe every level ({', '.join(map(str, sorted(numbers)))})")
+    _require(all(isinstance(v, str) and v.strip() for v in descriptors.values()), here, "descriptors must be texts")
+    return Criterion(cid, body["title"].strip(), body["summary"].strip(), float(body["weight"]),
+                     {int(k): v.strip() for k, v in descriptors.items()})
+
+
+def _parse_set(rid: str, body: Any, criteria: Mapping[str, Criterion], where: str) -> RubricSet:
+    here = f"{where}, rubric {rid}"
+    _require(isinstance(body, dict) and isinstance(body.get("criteria"), dict) and body["criteria"], here,
+             "expected 'criteria': {criterion: weight}")
+    for cid, weight in body["criteria"].items():
+        _require(cid in criteria, here, f"unknown criterion {cid!r}")
+        _require(_positive_number(weight), here, f"the weight of {cid} must be a number above 0")
+    return RubricSet(rid, str(body.get("title", rid)).strip(), {cid: float(w) for cid, w in body["criteria"].items()})
+
+
+def parse_rubric(document: Any, where: str = "rubric") -> Rubric:
+    """Check and build a :class:`Rubric` from the parsed YAML."""
+    _require(isinstance(document, dict), where, "expected a mapping at the top")
+    _require(document.get("format") == RUBRIC_FORMAT, where, f"format must be {RUBRIC_FORMAT}")
+    levels = _parse_levels(document.get("levels"), where)
+    numbers = [lv.level for lv in levels]
     raw_criteria = document.get("criteria")
     _require(isinstance(raw_criteria, dict) and raw_criteria, where, "criteria: give at least one criterion")
-    for cid, body in raw_criteria.items():
-        here = f"{where}, criterion {cid}"
-        _require(isinstance(body, dict), here, "expected title, summary, weight and descriptors")
-        for name in ("title", "summary"):
-            _require(isinstance(body.get(name), str) and body[name].strip(), here, f"'{name}' must be a text")
-        weight = body.get("weight")
-        _require(isinstance(weight, (int, float)) and not isinstance(weight, bool) and weight > 0, here,
-                 "'weight' must be a number above 0")
-        descriptors = body.get("descriptors")
-        _require(isinstance(descriptors, dict) and set(descriptors) == set(numbers), here,
-                 f"'descriptors' must describe every level ({', '.join(map(str, sorted(numbers)))})")
-        _require(all(isinstance(v, str) and v.strip() for v in descriptors.values()), here, "descriptors must be texts")
-        criteria[cid] = Criterion(cid, body["title"].strip(), body["summary"].strip(), float(weight),
-                                  {int(k): v.strip() for k, v in descriptors.items()})
-    sets: dict[str, RubricSet] = {}
+    criteria = {cid: _parse_criterion(cid, body, numbers, where) for cid, body in raw_criteria.items()}
     raw_sets = document.get("rubrics")
     _require(isinstance(raw_sets, dict) and raw_sets, where, "rubrics: give at least one named rubric")
-    for rid, body in raw_sets.items():
-        here = f"{where}, rubric {rid}"
-        _require(isinstance(body, dict) and isinstance(body.get("criteria"), dict) and body["criteria"], here,
-                 "expected 'criteria': {criterion: weight}")
-        for cid, weight in body["criteria"].items():
-            _require(cid in criteria, here, f"unknown criterion {cid!r}")
-            _require(isinstance(weight, (int, float)) and not isinstance(weight, bool) and weight > 0, here,
-                     f"the weight of {cid} must be a number above 0")
-        sets[rid] = RubricSet(rid, str(body.get("title", rid)).strip(),
-                              {cid: float(w) for cid, w in body["criteria"].items()})
+    sets = {rid: _parse_set(rid, body, criteria, where) for rid, body in raw_sets.items()}
     default = document.get("default_rubric")
-    _require(default in sets, where, "default_rubric must name one of the rubrics")
+    _require(isinstance(default, str) and default in sets, where, "default_rubric must name one of the rubrics")
     return Rubric(title=str(document.get("title", "Rubric")), levels=tuple(sorted(levels, key=lambda lv: -lv.level)),
                   criteria=criteria, sets=sets, default_set=default)
 

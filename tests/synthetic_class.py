@@ -1,4 +1,7 @@
-"""Generated classes for tests, benchmarks and trying the grader out: no real student data needed.
+"""Generated classes for the grading tests and benchmarks: no real student data needed.
+
+A test helper, not part of the package: ``tests/`` imports it directly and
+``benchmarks/bench_grading.py`` puts ``tests/`` on its path.
 
 * :func:`write_demo_solutions` writes a small solutions notebook (one question
   of every type, with keys) using nbformat, in the same form as the course's
@@ -16,11 +19,11 @@ import random
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from .. import __version__
-from .. import spec as _spec
-from .. import submission as _submission
-from ..files import write_json_atomic
-from ..spec import QuestionSpec
+from minusma import __version__
+from minusma import spec as _spec
+from minusma import submission as _submission
+from minusma.files import write_json_atomic
+from minusma.spec import QuestionSpec
 
 DEMO_NOTEBOOK = "00_demo"
 

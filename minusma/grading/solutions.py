@@ -1,6 +1,8 @@
-"""The course as the grader sees it: each notebook's questions and keys, read from ``solutions/``.
+"""The solutions as the grader sees them: each notebook's questions and keys, read from ``solutions/``.
 
-Questions come from :func:`minusma.spec.specs_from_notebook` and keys from
+(Named for the folder it reads, not to be confused with the top-level
+``course.py`` that sets up the environment.) Questions come from
+:func:`minusma.spec.specs_from_notebook` and keys from
 :func:`minusma.spec.keys_from_notebook`. Both read the notebook file with
 ``ast`` and never run it. A solutions notebook that cannot be read is
 reported and left out; the other notebooks are still graded.
@@ -12,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from .. import spec as _spec
-from ..spec import QuestionSpec
+from ..spec import QuestionSpec, SpecError, council_members, keys_from_notebook, specs_from_notebook
+from .names import round_points
 from .problems import NOTEBOOK_SKIPPED, QUESTION_SKIPPED, Problem
 
 #: Types scored by a formula against a key; without a key they cannot be graded.
@@ -38,15 +40,10 @@ class NotebookQuestions:
     def ids(self) -> tuple[str, ...]:
         return tuple(s.id for s in self.specs)
 
-    def spec(self, qid: str) -> QuestionSpec | None:
-        for s in self.specs:
-            if s.id == qid:
-                return s
-        return None
-
     @property
-    def written(self) -> tuple[QuestionSpec, ...]:
-        return tuple(s for s in self.specs if s.type == "written")
+    def maximum(self) -> float:
+        """Every point the notebook offers, scored yet or not."""
+        return round_points(sum(float(s.points) for s in self.specs))
 
 
 @dataclass
@@ -64,7 +61,7 @@ class Course:
 def _council_problem() -> str | None:
     """Why vote questions without their own member list cannot be scored here (None if they can)."""
     try:
-        members, _permanent = _spec.council_members(None)
+        members, _permanent = council_members(None)
     except Exception as exc:  # the data layer may raise anything; the reason is what matters
         return f"the 2023 Council list could not be loaded from data/ ({type(exc).__name__}: {exc})"
     return None if members else "the 2023 Council list in data/ is empty"
@@ -93,9 +90,9 @@ def _pending_reasons(specs: tuple[QuestionSpec, ...], keys: Mapping[str, Any], w
 def load_notebook(path: Path, label: str, problems: list[Problem]) -> NotebookQuestions | None:
     """Questions and keys of one solutions notebook, or None (with a problem) if unreadable."""
     try:
-        specs = tuple(_spec.specs_from_notebook(path))
-        keys = dict(_spec.keys_from_notebook(path))
-    except (_spec.SpecError, OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        specs = tuple(specs_from_notebook(path))
+        keys = dict(keys_from_notebook(path))
+    except (SpecError, OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         problems.append(Problem(label, "", f"the solutions notebook cannot be read: {exc}", NOTEBOOK_SKIPPED))
         return None
     if not specs:
