@@ -76,6 +76,8 @@ class QuestionType:
     check_shows_points = True
     #: A word for one of the things the question sorts or orders, in feedback.
     item_word = "items"
+    #: How :meth:`describe_answer`'s lines are laid out on a page: text, bullets, numbered or block.
+    answer_layout = "text"
 
     def check_spec(self, spec: QuestionSpec) -> None:
         """Raise :class:`SpecError` if the question's own fields do not fit together."""
@@ -97,7 +99,10 @@ class QuestionType:
         raise NotImplementedError
 
     def describe_answer(self, spec: QuestionSpec, value: Any) -> list[str]:
-        """The student's answer as lines of plain text (feedback pages, hand grading)."""
+        """A valid answer as lines of plain text (feedback pages), laid out as :attr:`answer_layout` says.
+
+        No lines means nothing was chosen.
+        """
         return [str(value)]
 
     # shared helpers -------------------------------------------------------
@@ -146,6 +151,7 @@ class MultipleChoice(SingleChoice):
 
     name = "multiple_choice"
     check_shows_points = False
+    answer_layout = "bullets"
 
     def validate_key(self, spec, key):
         if not isinstance(key, (list, tuple)) or not key or len(set(key)) != len(key) or not set(key) <= set(spec.options):
@@ -179,7 +185,7 @@ class MultipleChoice(SingleChoice):
                       "right one earns.", spec.hint)
 
     def describe_answer(self, spec, value):
-        return list(value) if value else ["(nothing ticked)"]
+        return list(value)
 
 
 def parse_number(text: str, unit: str = "") -> float:
@@ -305,6 +311,7 @@ class Order(QuestionType):
 
     name = "order"
     positional = fields = ("items",)
+    answer_layout = "numbered"
 
     def check_spec(self, spec):
         if len(spec.items) < 2:
@@ -336,7 +343,7 @@ class Order(QuestionType):
                       f"Not yet: {right} of {n} items are in the right place.", spec.hint)
 
     def describe_answer(self, spec, value):
-        return [f"{i}. {item}" for i, item in enumerate(value, start=1)]
+        return [str(item) for item in value]
 
 
 class Classify(QuestionType):
@@ -344,6 +351,7 @@ class Classify(QuestionType):
 
     name = "classify"
     positional = fields = ("items", "categories")
+    answer_layout = "bullets"
 
     def check_spec(self, spec):
         if not spec.items or len(spec.categories) < 2:
@@ -522,8 +530,7 @@ class Vote(QuestionType):
 
     def describe_answer(self, spec, value):
         counts = Counter(value.values())
-        lines = [f"{counts.get('yes', 0)} yes, {counts.get('no', 0)} no, {counts.get('abstain', 0)} abstain"]
-        return lines + [f"{member}: {vote}" for member, vote in value.items()]
+        return [f"{counts.get('yes', 0)} yes, {counts.get('no', 0)} no, {counts.get('abstain', 0)} abstain"]
 
 
 def word_count(text: str) -> int:
@@ -537,6 +544,7 @@ class Written(QuestionType):
     name = "written"
     fields = ("words", "criteria")
     default_graded = "hand"
+    answer_layout = "block"
 
     def check_spec(self, spec):
         if spec.graded != "hand":

@@ -164,6 +164,11 @@ def answer_for(s: QuestionSpec, key: Any, profile: str = "right", seed: int = 0)
             members, permanent = _spec.council_members(s)
         except Exception:  # no Council data in data/: leave the ballot unanswered
             return None
+        if isinstance(key, Mapping):  # a ballot key: the right answer is that ballot
+            from minusma.qtypes import TYPES
+
+            asked = TYPES["vote"].asked_ballot(s, key)
+            return asked if profile == "right" else {m: "abstain" for m in members}
         want_adopted = (key or "adopted") == "adopted"
         if profile == "right":
             choice = "yes" if want_adopted else "no"

@@ -27,6 +27,7 @@ from typing import Any, Iterable
 import jinja2
 
 from .. import __version__
+from ..qtypes import TYPES
 from ..spec import QuestionSpec
 from .grades_folder import StagedOutput, check_writable
 from .hand import SHEET_NAME, SheetCarryOver, read_existing_sheet, render_sheet
@@ -160,35 +161,15 @@ class AnswerView:
     items: tuple[str, ...] = ()
 
 
-def _list_of_text(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list):
-        raise TypeError("not a list")
-    return tuple(str(v) for v in value)
-
-
 def _answer_view(spec: QuestionSpec, value: Any) -> AnswerView:
-    t = spec.type
-    if t == "single_choice":
-        return AnswerView("text", str(value))
-    if t == "multiple_choice":
-        ticked = _list_of_text(value)
-        return AnswerView("bullets", items=ticked) if ticked else AnswerView("missing", "nothing ticked")
-    if t == "number":
-        return AnswerView("text", f"{float(value):,.10g}" + (f" {spec.unit}" if spec.unit else ""))
-    if t == "order":
-        return AnswerView("numbered", items=_list_of_text(value))
-    if t == "classify":
-        return AnswerView("bullets", items=tuple(f"{k}: {v}" for k, v in value.items()))
-    if t == "forecast":
-        state = "locked" if value.get("locked_at") else "not locked"
-        return AnswerView("text", f"{value.get('probability')} % ({state}): {value.get('reason', '')}")
-    if t == "vote":
-        counts = Counter(value.values())
-        return AnswerView("text", f"{counts.get('yes', 0)} yes, {counts.get('no', 0)} no, "
-                                  f"{counts.get('abstain', 0)} abstain")
-    if t == "written" and isinstance(value, str):
-        return AnswerView("block", value)
-    raise TypeError(f"no view for a {t} answer of this shape")
+    """The view of an answer, laid out as its question type says (:mod:`minusma.qtypes`)."""
+    kind = TYPES[spec.type]
+    lines = kind.describe_answer(spec, kind.validate_answer(spec, value))
+    if not lines:
+        return AnswerView("missing", "nothing chosen")
+    if kind.answer_layout in ("bullets", "numbered"):
+        return AnswerView(kind.answer_layout, items=tuple(lines))
+    return AnswerView(kind.answer_layout, "\n".join(lines))
 
 
 def answer_view(spec: QuestionSpec, value: Any) -> AnswerView:
@@ -197,7 +178,7 @@ def answer_view(spec: QuestionSpec, value: Any) -> AnswerView:
         return AnswerView("missing", "no answer")
     try:
         return _answer_view(spec, value)
-    except (TypeError, ValueError, AttributeError):
+    except (TypeError, ValueError, AttributeError, KeyError):
         return AnswerView("text", shorten(repr(value), 200))
 
 
