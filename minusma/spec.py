@@ -80,25 +80,27 @@ class RubricFileError(RuntimeError):
 
 @lru_cache(maxsize=4)
 def _read_rubric_criteria(path: Path, mtime: float) -> dict[str, str]:
-    import yaml  # only needed when a written question is defined
+    # The grading package's parser is the one reader of the rubric file; imported on use, since
+    # grading builds on this module (and most notebooks never need the rubric at all).
+    from .grading.rubric import RubricError, load_rubric
 
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return {str(cid): f"{c['title']}: {c['summary']}" for cid, c in document["criteria"].items()}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, KeyError, TypeError, AttributeError) as exc:
+        rubric = load_rubric(path)
+    except (RubricError, OSError, UnicodeDecodeError) as exc:
         raise RubricFileError(
-            f"instructor/rubric.yaml could not be read ({type(exc).__name__}): every criterion needs a "
-            "title and a summary under 'criteria:'. Restore the file with 'git checkout instructor/rubric.yaml'."
+            f"instructor/rubric.yaml could not be read ({exc}). "
+            "Restore the file with 'git checkout instructor/rubric.yaml'."
         ) from None
+    return {cid: f"{c.title}: {c.summary}" for cid, c in rubric.criteria.items()}
 
 
 def rubric_criteria(path: Path | None = None) -> dict[str, str]:
     """Criterion id -> the one-line summary students see under a written answer.
 
-    ``instructor/rubric.yaml`` is the one place the criteria are defined (the
-    grading command reads its full descriptors and weights from there too).
-    It is read on first use, not at import, so a damaged rubric breaks only
-    the written questions that name criteria, with a clear message.
+    ``instructor/rubric.yaml`` is the one place the criteria are defined, and
+    :func:`minusma.grading.rubric.load_rubric` its one reader. It is read on
+    first use, not at import, so a damaged rubric breaks only the written
+    questions that name criteria, with a clear message.
     """
     path = Path(path) if path is not None else paths.RUBRIC_FILE
     try:
