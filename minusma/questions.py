@@ -181,7 +181,10 @@ _BROWSER_HELP = """
     root.querySelectorAll('.minusma-question .noUi-handle').forEach(function (el) {
       var box = el.closest('.widget-slider');
       var label = box && box.querySelector('.widget-label');
-      if (label && !el.getAttribute('aria-label')) { el.setAttribute('aria-label', label.textContent); }
+      var question = el.closest('.minusma-question');
+      var prompt = question && question.querySelector('.minusma-prompt b');
+      var name = (label ? label.textContent : 'Value') + (prompt ? ' for: ' + prompt.textContent : '');
+      if (el.getAttribute('aria-label') !== name) { el.setAttribute('aria-label', name); }
     });
     root.querySelectorAll('.minusma-feedback, .minusma-status').forEach(function (el) {
       if (!el.getAttribute('role')) { el.setAttribute('role', 'status'); el.setAttribute('aria-live', 'polite'); }
@@ -446,7 +449,7 @@ class Question(widgets.VBox):
             text += f" <small>({_fmt_points(result.points)} of {_points_text(result.max_points)})</small>"
         if result.hint and result.status != "correct":
             text += f"<br><i>Hint:</i> {_esc(result.hint)}"
-        self._feedback.value = f'<div style="color:{style[1]}" role="status">{text}</div>'
+        self._feedback.value = f'<div style="color:{style[1]}">{text}</div>'
 
     def _repr_pretty_(self, printer, cycle):  # stable text for nbval and consoles
         printer.text(f"<{type(self).__name__} {self.spec.id}>")
