@@ -801,7 +801,10 @@ def council_tallies(table, title: str = "How the Security Council voted", needed
     ax.grid(axis="y", visible=False)
     label(ax, x="Council members voting each way", x_unit="votes, of 15", y="Vote (date · resolution)", title=title)
     fig.legend(loc="outside upper right", ncols=3, frameon=False)
+    return fig
 
+
+# --------------------------------------------------------------------------
 # Helpers for notebook 06 (designing the drawdown): the pace an exit asks
 # for, the weeks each part of a withdrawal needs, and a stakeholder map.
 # Each draws a whole figure from numbers the notebook computed; the notebook
