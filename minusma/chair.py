@@ -46,10 +46,11 @@ import html
 import json
 import re
 import uuid
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from . import council as _council
 from . import paths
@@ -132,7 +133,7 @@ class ZeroDraft:
     clauses: tuple[Clause, ...]
 
     @classmethod
-    def load(cls) -> "ZeroDraft":
+    def load(cls) -> ZeroDraft:
         """The zero draft in ``data/zero_draft_clauses.csv``."""
         return _load_draft()
 
@@ -223,6 +224,9 @@ class ClauseTally:
     def _repr_html_(self) -> str:
         return _tally_html(self)
 
+    def __repr__(self) -> str:
+        return self.explain()
+
 
 @dataclass(frozen=True)
 class FinalTally:
@@ -243,6 +247,9 @@ class FinalTally:
         rows = "".join(f"<tr><td>{_esc(m)}</td><td>{_esc(v)}</td></tr>" for m, v in self.votes.items())
         return (f"<p><b>{_esc(self.explain())}</b></p>"
                 f"<table><tr><th>delegation</th><th>vote</th></tr>{rows}</table>")
+
+    def __repr__(self) -> str:
+        return self.explain()
 
 
 @dataclass(frozen=True)
@@ -285,10 +292,40 @@ class ClassText:
     def _repr_markdown_(self) -> str:
         return self.markdown()
 
+    def __repr__(self) -> str:
+        return self.markdown()
+
 
 # --------------------------------------------------------------------------
 # The session
 # --------------------------------------------------------------------------
+
+def where(path: Path) -> str:
+    """A session file as the instructor finds it: in the course folder, or in the work folder set by MINUSMA_WORK_DIR."""
+    path = Path(path)
+    try:
+        return path.resolve().relative_to(paths.REPO_ROOT).as_posix()
+    except ValueError:
+        pass
+    try:
+        return "(work folder)/" + path.resolve().relative_to(paths.work_dir().resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+@dataclass(frozen=True)
+class SavedFile:
+    """A file the chair's notebook wrote, and a sentence saying where."""
+
+    path: Path
+    what: str
+
+    def __repr__(self) -> str:
+        return f"Saved {self.what} to {where(self.path)}."
+
+    def _repr_pretty_(self, printer, cycle):
+        printer.text(repr(self))
+
 
 def sessions_dir() -> Path:
     """Where sessions are kept: ``<work folder>/chair/``."""
@@ -513,25 +550,25 @@ class Session(KeptDocument):
         outcome = _council.council_outcome(counted, self.permanent, self.members)
         return FinalTally(outcome, counted, tuple(stale))
 
-    def summary(self) -> "SessionSummary":
+    def summary(self) -> SessionSummary:
         """Every bracket and the final vote, one line each (what the room sees between votes)."""
         return SessionSummary(tuple(self.tally(c.id) for c in self.draft.bracketed), self.final(), self)
 
-    def compare_with_2690(self) -> "Comparison":
+    def compare_with_2690(self) -> Comparison:
         """For the debrief: each bracket of the class's text beside resolution 2690 as adopted on 30 June 2023."""
         return Comparison(self.text(), self.final())
 
-    def save_text(self, path: Path | None = None) -> Path:
-        """Write the class's text as Markdown (default: beside the session file) and return where."""
+    def save_text(self, path: Path | None = None) -> SavedFile:
+        """Write the class's text as Markdown (default: beside the session file) and say where."""
         path = Path(path) if path is not None else self.path.with_name(self.path.stem + "-text.md")
         final = self.final()
         header = f"# The class's resolution ({self.name})\n\n_Final vote: {final.outcome.explain()}_\n\n"
         write_text_atomic(path, header + self.text().markdown())
-        return path
+        return SavedFile(path, "the class's text")
 
     # -- hand-ins ---------------------------------------------------------------------------
 
-    def import_handins(self, folder: Path) -> "ImportReport":
+    def import_handins(self, folder: Path) -> ImportReport:
         """Record the votes in a folder of hand-ins of notebook 07 (see :func:`read_handins`)."""
         report = read_handins(folder, self.draft, self.members)
         recorded = 0
@@ -555,13 +592,13 @@ class Session(KeptDocument):
 
     def __repr__(self) -> str:
         votes = sum(1 for e in self._document["events"] if e["kind"] == "vote")
-        return f"<Session {self.name}: {votes} votes recorded, saved in {paths.display_path(self.path)}>"
+        return f"<Session {self.name}: {votes} votes recorded, saved in {where(self.path)}>"
 
     def _repr_html_(self) -> str:
         votes = sum(1 for e in self._document["events"] if e["kind"] == "vote")
         state = "new" if not self._document["events"] else f"continued: {votes} votes already on file"
         parts = [f"<p><b>Session {_esc(self.name)}</b> ({_esc(state)}). Every vote is saved at once to "
-                 f"<code>{_esc(paths.display_path(self.path))}</code>; open the same name again after a crash or in "
+                 f"<code>{_esc(where(self.path))}</code>; open the same name again after a crash or in "
                  "the next class period to carry on.</p>"]
         if self.notice:
             parts.append(f"<p style='color:#a40000'>⚠ {_esc(self.notice)}</p>")
@@ -891,7 +928,7 @@ class VotingPanel:
             self.status.value = f"<span style='color:#a40000'>⚠ Not saved: {_esc(problem)}</span>"
             return
         self.status.value = (f"<span style='color:#1a6b2f'>✔ Saved {_esc(member)}'s vote at {now_iso()[11:19]} UTC "
-                             f"({_esc(paths.display_path(self.session.path))}).</span>")
+                             f"({_esc(where(self.session.path))}).</span>")
         self._show_tally()
 
     def _show_tally(self) -> None:
