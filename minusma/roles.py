@@ -150,7 +150,17 @@ def _leans() -> dict[str, list[BracketLean]]:
     return by_actor
 
 
-def _in_the_room(kind: str, groups: str) -> tuple[str, ...]:
+#: What each briefer of the hearing should press the members on (a prompt of the role-play, not a fact).
+HEARING_PROMPTS = {
+    "Signatory armed groups (CSP-PSD)": "Press the members on the brackets that touch you: the camps and the Agreement.",
+    "Humanitarian agencies": "Press the members on the bracket on civilians (and civilian-led aid) and on what the UN "
+                             "keeps in Mali after the mission.",
+    "Malian civil society": "Press the members on civilians, on the camps in your towns and on what the departure "
+                            "costs people in the north.",
+}
+
+
+def _in_the_room(kind: str, groups: str, actor: str = "") -> tuple[str, ...]:
     """What the delegation may do in the room, from its seat (the rules of the role-play)."""
     rules = {
         "permanent member": "You hold a veto: your 'no' on an option or on the whole text blocks it, however many "
@@ -164,6 +174,8 @@ def _in_the_room(kind: str, groups: str) -> tuple[str, ...]:
                    "members' questions. You have no seat at the formal meeting and no vote.",
     }
     lines = [rules[kind]]
+    if actor in HEARING_PROMPTS:
+        lines.append(HEARING_PROMPTS[actor])
     if "penholder" in groups:
         lines.append("You hold the pen: you present the zero draft, and between rounds you may propose wording "
                      "that closes a bracket. The A options are your proposals.")
@@ -207,7 +219,7 @@ def cards(hearing: bool = False) -> list[RoleCard]:
         if kind == "briefer":
             seat = "Briefer at the Arria-style hearing"
         result.append(RoleCard(actor=actor, kind=kind, seat=seat, groups=group,
-                               in_the_room=_in_the_room(kind, group), items=tuple(own),
+                               in_the_room=_in_the_room(kind, group, actor), items=tuple(own),
                                leans=tuple(leans.get(actor, ()))))
     return result
 
@@ -402,14 +414,18 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def without_set_deadlines(text: str) -> str:
-    """``text`` with the deadlines set by 30 June 2023 (:data:`SET_DEADLINES`) taken out, for leak checks."""
-    for deadline in SET_DEADLINES:
-        text = text.replace(deadline, "")
+def without_set_deadlines(text: str, deadlines: tuple[str, ...] = SET_DEADLINES) -> str:
+    """``text`` with the ``deadlines`` set by 30 June 2023 taken out, for leak checks.
+
+    A month ("March 2024") is taken out only where no day number comes before it,
+    so "5 March 2024" still counts as a later date.
+    """
+    for deadline in sorted(deadlines, key=len, reverse=True):
+        text = re.sub(rf"(?<!\d )(?<!\d){re.escape(deadline)}", "", text)
     return text
 
 
-def later_mentions(text: str) -> list[str]:
-    """Lines of ``text`` that name a date after 30 June 2023, other than a deadline set by then."""
-    return [line for line in without_set_deadlines(text).splitlines()
+def later_mentions(text: str, deadlines: tuple[str, ...] = SET_DEADLINES) -> list[str]:
+    """Lines of ``text`` that name a date after 30 June 2023, other than one of the ``deadlines`` set by then."""
+    return [line for line in without_set_deadlines(text, deadlines).splitlines()
             if cutoff.mentions_after(line, cutoff.DECISION_DAY)]
