@@ -301,7 +301,7 @@ class ClassText:
 # --------------------------------------------------------------------------
 
 def where(path: Path) -> str:
-    """A session file as the instructor finds it: in the course folder, or in the work folder set by MINUSMA_WORK_DIR."""
+    """A session file as the instructor finds it: in the course folder, or in the work folder (MINUSMA_WORK_DIR)."""
     path = Path(path)
     try:
         return path.resolve().relative_to(paths.REPO_ROOT).as_posix()

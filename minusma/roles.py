@@ -152,7 +152,8 @@ def _leans() -> dict[str, list[BracketLean]]:
 
 #: What each briefer of the hearing should press the members on (a prompt of the role-play, not a fact).
 HEARING_PROMPTS = {
-    "Signatory armed groups (CSP-PSD)": "Press the members on the brackets that touch you: the camps and the Agreement.",
+    "Signatory armed groups (CSP-PSD)": "Press the members on the brackets that touch you: the camps and the "
+                                        "Agreement.",
     "Humanitarian agencies": "Press the members on the bracket on civilians (and civilian-led aid) and on what the UN "
                              "keeps in Mali after the mission.",
     "Malian civil society": "Press the members on civilians, on the camps in your towns and on what the departure "
@@ -301,9 +302,11 @@ def _card_html(card: RoleCard) -> str:
             parts += [f"<blockquote>“{_esc(i.text)}”{ref(i.source)} <span class='date'>({_esc(i.date)})</span>"
                       "</blockquote>" for i in chosen]
             continue
-        parts.append("<ul>" + "".join(
-            f"<li><span class='date'>{_esc(i.date)}.</span> {_esc(i.text)}{ref(i.source)}</li>" for i in chosen)
-            + "</ul>")
+        lines = []
+        for i in chosen:
+            when = "" if name == "unknown" else f"<span class='date'>{_esc(i.date)}.</span> "  # the unknown is undated
+            lines.append(f"<li>{when}{_esc(i.text)}{ref(i.source)}</li>")
+        parts.append("<ul>" + "".join(lines) + "</ul>")
     if card.leans:
         parts.append("<h3>Where your words point on the zero draft's brackets</h3><ul>")
         parts += [f"<li>{_esc(lean.clause)}: option {_esc(lean.option_id)}, <i>{_esc(lean.short)}</i> "
