@@ -28,6 +28,8 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -197,8 +199,27 @@ def _seat(member_row) -> str:
     return f"Elected member of the Security Council for {member_row.term}{votes} · {member_row.regional_group}"
 
 
+@contextmanager
+def _on_the_day() -> Iterator[None]:
+    """Read the data as they stood on 30 June 2023, whatever moment the session has set, then put it back."""
+    before = data.moment()
+    data.as_of(cutoff.DECISION_DAY)
+    try:
+        yield
+    finally:
+        data.as_of(before)
+
+
 def cards(hearing: bool = False) -> list[RoleCard]:
-    """Every role card: the fifteen members of 2023, Mali and the Secretariat (and the hearing's briefers)."""
+    """Every role card: the fifteen members of 2023, Mali and the Secretariat (and the hearing's briefers).
+
+    The data are read as they stood on 30 June 2023 (:func:`minusma.data.as_of`), whatever moment is set.
+    """
+    with _on_the_day():
+        return _cards(hearing)
+
+
+def _cards(hearing: bool) -> list[RoleCard]:
     council = data.load("security_council_2023")
     members = {row.member: row for row in council.itertuples(index=False)}
     # Only the columns that describe the seat: the others report the vote of 30 June or later events.

@@ -38,6 +38,16 @@ def test_every_member_of_2023_mali_and_the_secretariat_has_a_card(every_card):
     assert roles.delegations() == [c.actor for c in formal]
 
 
+def test_cards_are_read_on_the_day_and_the_moment_is_put_back():
+    data.as_of(None)
+    roles.cards()
+    assert data.moment() is None
+    data.as_of("2023-06-16")
+    assert roles.card("Switzerland").section("position"), "cards stand on 30 June whatever the moment"
+    assert data.moment() == dt.date(2023, 6, 16)
+    data.as_of(None)
+
+
 def test_kinds_and_who_votes(every_card):
     kinds = {c.actor: c.kind for c in every_card}
     assert kinds["France"] == "permanent member" and kinds["Ghana"] == "elected member"
