@@ -15,12 +15,13 @@ COMMANDS = {
     "execute": ("minusma.execute", "run notebooks in place, storing outputs without widget state (for nbval)"),
     "build": ("minusma.build", "generate exercises/ from solutions/ (or --check they are in sync)"),
     "grade": ("minusma.grading.cli", "grade a folder of student submissions into a gradebook"),
+    "role-cards": ("minusma.roles", "print lesson 07's role cards: one HTML page per card, and a PDF with Chromium"),
 }
 
 
 def _usage() -> str:
     lines = ["usage: python -m minusma COMMAND [options]", "", "commands:"]
-    lines += [f"  {name:<9} {summary}" for name, (_, summary) in COMMANDS.items()]
+    lines += [f"  {name:<10} {summary}" for name, (_, summary) in COMMANDS.items()]
     lines += ["", "python -m minusma COMMAND --help shows a command's options."]
     return "\n".join(lines)
 

@@ -1217,3 +1217,73 @@ def yearly_lines_chart(table, *, x, y, group, y_label, y_unit, title, source, no
     label(ax, x=str(x).capitalize(), y=y_label, y_unit=y_unit, title=title)
     legend(ax)
     return _done(fig, source, note, show)
+
+
+# Helper first used in notebook 07: where each delegation's words point on the zero draft's brackets
+# --------------------------------------------------------------------------
+
+#: Marker of each option letter: colour index, marker shape. A is always the penholder's proposal.
+OPTION_MARKS = {"A": (0, "o"), "B": (1, "s"), "C": (2, "^")}
+
+
+def bracket_positions(draft, actors: Sequence[str], *, source: str, permanent: Iterable[str] = (),
+                      title: str | None = "Where each delegation's words of 16–30 June 2023 point on the brackets",
+                      note: str | None = "a letter marks the option a delegation's statements are closest to; "
+                                         "an empty row: its words point to no option.") -> None:
+    """One row per actor, one column per bracket: a lettered marker for each option the actor's words are closest to.
+
+    ``draft`` has the columns of ``data/zero_draft_clauses.csv`` (only rows with
+    ``bracketed`` true are drawn; ``closest_to`` lists actors separated by
+    ``;``). Each option letter has its own colour *and* shape, with the letter
+    written beside it, so the chart reads in grey; two options in one cell sit
+    side by side. ``actors`` are the rows, first at the top; names in
+    ``permanent`` get "(P5)". Draws, labels, cites ``source`` and shows; returns nothing.
+    """
+    rows = [row for _, row in draft.iterrows() if bool(row["bracketed"])]
+    if not rows:
+        raise ValueError("the draft has no bracketed clauses to draw")
+    clauses = list(dict.fromkeys((row["clause_order"], row["clause_id"], row["clause_title"]) for row in rows))
+    clauses.sort()
+    column = {clause_id: i for i, (_order, clause_id, _title) in enumerate(clauses)}
+    actors = list(actors)
+    where = {actor: k for k, actor in enumerate(actors)}
+    cells: dict[tuple[int, int], list[str]] = {}
+    for row in rows:
+        names = row["closest_to"] if isinstance(row["closest_to"], str) else ""
+        for name in (n.strip() for n in names.split(";") if n.strip()):
+            if name in where:
+                cells.setdefault((where[name], column[row["clause_id"]]), []).append(str(row["option_id"]))
+    fig, ax = figure(width=10.5, height=1.9 + 0.36 * len(actors))
+    shown: set[str] = set()
+    for (y, x), letters in sorted(cells.items()):
+        letters = sorted(letters)
+        for j, letter in enumerate(letters):
+            dx = (j - (len(letters) - 1) / 2) * 0.22
+            colour_index, marker = OPTION_MARKS.get(letter, (6, "D"))
+            word = "A (the penholder's proposal)" if letter == "A" else f"{letter} (an alternative)"
+            ax.plot([x + dx], [y], linestyle="none", marker=marker, markersize=11, color=PALETTE[colour_index],
+                    markeredgecolor="#222222", label=None if letter in shown else word)
+            ax.text(x + dx + 0.09, y, letter, va="center", ha="left", fontsize=8.5, fontweight="bold")
+            shown.add(letter)
+    permanent = set(permanent)
+    ax.set_yticks(range(len(actors)), [a + (" (P5)" if a in permanent else "") for a in actors], fontsize=9)
+    ax.set_ylim(len(actors) - 0.5, -0.7)
+    ax.set_xticks(range(len(clauses)), ["\n".join(_wrap(title_, 16)) for _o, _c, title_ in clauses], fontsize=8.5)
+    ax.set_xlim(-0.6, len(clauses) - 0.4)
+    ax.grid(axis="x", visible=False)
+    label(ax, x="Bracket of the zero draft", y="Delegation", title=title)
+    if shown:
+        ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.06), ncols=3, fontsize=9)
+    _put_source(fig, source, note=note)
+    show()
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """Words of ``text`` in lines of about ``width`` characters (for tick labels)."""
+    lines: list[str] = []
+    for word in str(text).split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines

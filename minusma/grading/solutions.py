@@ -72,7 +72,10 @@ def _pending_reasons(specs: tuple[QuestionSpec, ...], keys: Mapping[str, Any], w
     pending: dict[str, str] = {}
     council_checked, council_problem = False, None
     for s in specs:
-        if s.type in NEEDS_KEY and s.id not in keys:
+        if s.type in NEEDS_KEY and s.id not in keys and s.points == 0:
+            # A record of the student's choice (lesson 07's delegation and votes), not a test: nothing is wrong.
+            pending[s.id] = "a record of the student's choice, not scored"
+        elif s.type in NEEDS_KEY and s.id not in keys:
             pending[s.id] = "no key in the solutions notebook"
             problems.append(Problem(where, "", f"question {s.id} ({s.type}) has no key", QUESTION_SKIPPED))
         elif s.type == "forecast" and s.id not in keys:
