@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from minusma import chair, data, journal, paths, roles, spec, store
-from minusma.grading.course import load_course
+from minusma.grading.solutions import load_course
 
 NAME = "07_the_council_decides.ipynb"
 LESSON = paths.NOTEBOOKS_DIR / NAME

@@ -67,6 +67,17 @@ ALLOWED: dict[str, str] = {
     "africanperceptions.org (Jul 2023)": "where the text of resolution 2690 (30 June 2023) was read: a citation",
     "Until 30 September 2023": "a deadline written into resolution 2690 on 30 June 2023 (protection of civilians)",
     "2023-09-30": "the same deadline of resolution 2690, as the deadline_date of its provisions table",
+    # The three deadlines resolution 2690 set on 30 June 2023 (and the drafts before it): lessons 05-07 work
+    # with them all the time. What happened on or by them is caught by OUTCOME_PHRASES and lesson-specific checks.
+    "30 September 2023": "resolution 2690's deadline for the protection of civilians, set on 30 June 2023",
+    "15 August 2023": "resolution 2690's deadline for the withdrawal plan, set on 30 June 2023",
+    "objective: 31 December 2023": "a draft option for the withdrawal deadline in lesson 07 (resolution 2690's text)",
+    "30 September, 31 December 2023": "the list of the draft's deadlines in lesson 07, set before the vote",
+    "What is 31 December 2023 in resolution 2690": "a question about the deadline resolution 2690 set on 30 June 2023",
+    "(until 31 December 2023)": "the withdrawal period resolution 2690 set on 30 June 2023",
+    "31 December 2023 as an objective": "resolution 2690's deadline as the resolution words it (30 June 2023)",
+    "on 1 July 2023": "the start of the withdrawal in resolution 2690 and in the drafts' options: set in advance",
+    "starting on 1 July 2023": "the same start date, in a draft option",
     "The model's exit date: 06 April 2024": "the exit date lesson 06's model computes from its teaching assumptions: "
                                             "a projection made on 30 June, not what happened",
 }
