@@ -15,6 +15,7 @@ COMMANDS = {
     "execute": ("minusma.execute", "run notebooks in place, storing outputs without widget state (for nbval)"),
     "build": ("minusma.build", "generate exercises/ from solutions/ (or --check they are in sync)"),
     "grade": ("minusma.grading.cli", "grade a folder of student submissions into a gradebook"),
+    "forecasts": ("minusma.forecasts", "the class's forecasts scored: anonymised Brier ranking and calibration chart"),
 }
 
 

@@ -220,7 +220,7 @@ def _secrets(solution):
         elif s.type == "number":
             value = s.key["value"]
             secrets |= {f"{value:g}", f"{value:,}", f"{value:,}".replace(",", " ")} - {"0", "1"}
-        elif s.type in ("order", "classify", "multiple_choice"):
+        elif s.type in ("order", "classify", "multiple_choice") and s.key is not None:
             secrets.add(json.dumps(s.key, ensure_ascii=False))
     return secrets
 
