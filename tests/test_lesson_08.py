@@ -138,6 +138,17 @@ def test_the_closures_per_month_and_the_sites():
     assert ber["closure_date"] == pd.Timestamp("2023-08-13") and "**13 August 2023**" in text
 
 
+def test_the_money_and_the_former_combatants():
+    budget = data.load("budget")
+    drawdown = budget[(budget["period"] == "Jul-Dec 2023 (drawdown)") & budget["flag"].isna()]
+    assert list(drawdown["amount_usd"]) == [590_000_000]
+    assert budget.loc[budget["period"] == "2024 liquidation", "amount_usd"].isna().all()
+    indicators = data.load("other_indicators").set_index("indicator_id")
+    assert indicators.loc["ddr_combatants", "value"] == 2300 and indicators.loc["ddr_combatants", "confidence"] == "low"
+    text = one_line(prose(LESSON))
+    assert "USD 590 million" in text and "more than 2,300 former combatants" in text and "low confidence" in text
+
+
 def test_the_death_counts_as_each_was_given():
     deaths = data.load("fatalities_cumulative").dropna(subset=["total"]).set_index("date")["total"]
     text = one_line(prose(LESSON))
