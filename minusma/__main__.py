@@ -16,6 +16,7 @@ COMMANDS = {
     "build": ("minusma.build", "generate exercises/ from solutions/ (or --check they are in sync)"),
     "grade": ("minusma.grading.cli", "grade a folder of student submissions into a gradebook"),
     "role-cards": ("minusma.roles", "print lesson 07's role cards: one HTML page per card, and a PDF with Chromium"),
+    "forecasts": ("minusma.forecasts", "the class's forecasts scored: anonymised Brier ranking and calibration chart"),
 }
 
 

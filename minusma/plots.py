@@ -1287,3 +1287,128 @@ def _wrap(text: str, width: int) -> list[str]:
         else:
             lines.append(word)
     return lines
+
+
+# --------------------------------------------------------------------------
+# One-call charts of notebook 08: the withdrawal on a map, forecasts against
+# what happened (calibration), and the class's Brier ranking
+# --------------------------------------------------------------------------
+
+def _short_day(value) -> str:
+    """A date as "13 Aug" (the year is in the title); empty for a missing date."""
+    import pandas as pd  # late: plots is imported by notebooks that may not need pandas yet
+
+    if _is_missing(value):
+        return ""
+    day = pd.Timestamp(value)
+    return f"{day.day} {day:%b}"
+
+
+def withdrawal_map_chart(sites, outlines: dict, *, phase: str, name: str, date: str, title: str, source,
+                         open_label: str = "still open", note: str | None = None, show: bool = True) -> Figure | None:
+    """The sites of a withdrawal on a locator map: one marker per phase, each site labelled with its closing day.
+
+    ``sites`` needs ``longitude``, ``latitude`` and the columns named by
+    ``phase`` (the legend says "phase N: k sites"), ``name`` and ``date`` (a
+    site without a date is labelled ``open_label``). Sites without coordinates
+    cannot be drawn: the note under the figure names them. Shows the figure
+    (``show=False`` returns it instead).
+    """
+    placed = sites[sites["longitude"].notna() & sites["latitude"].notna()]
+    unplaced = [str(n) for n in sites.loc[~sites.index.isin(placed.index), name]]
+    fig, ax = figure(width=8, height=7)
+    locator_map(ax, outlines)
+    for index, (value, rows) in enumerate(placed.groupby(phase, observed=True, sort=True)):
+        in_phase = int((sites[phase] == value).sum())
+        qualified_points(ax, rows["longitude"], rows["latitude"], index=index, label=f"phase {value}: {in_phase} sites")
+    texts = [f"{n} ({_short_day(d) or open_label})" for n, d in zip(placed[name], placed[date])]
+    label_points(ax, placed["longitude"], placed["latitude"], texts, fontsize=8.5)
+    ax.set_title(title, loc="left")
+    legend(ax, loc="upper left", bbox_to_anchor=(0, 1), frameon=True, framealpha=0.95, edgecolor="none")
+    if unplaced:
+        missing = f"not on the map (no coordinates): {', '.join(unplaced)}"
+        note = f"{note}; {missing}" if note else missing
+    return _done(fig, source, note, show)
+
+
+def calibration_chart(probabilities, outcomes, *, source, title: str = "Forecasts against what happened",
+                      labels=None, bins: int = 5, note: str | None = None, show: bool = True) -> Figure | None:
+    """Forecast probabilities (per cent) against how often the forecast event happened: a calibration chart.
+
+    Each forecast is a tick at the top (it happened) or at the bottom (it did
+    not), at its probability, labelled if ``labels`` are given. The forecasts
+    are then grouped in ``bins`` equal bands of probability (0–20 %, 20–40 %
+    ...): for each band a large marker at the band's mean forecast and the
+    share of its events that happened, with how many forecasts it holds. On
+    the dashed diagonal, forecasts of 30 % come true 30 % of the time: a
+    perfectly calibrated forecaster. With few forecasts the bands say little;
+    the ticks still show each forecast. Shows the figure (``show=False``
+    returns it instead).
+    """
+    probabilities = [float(p) for p in probabilities]
+    happened = [bool(o) for o in outcomes]
+    if len(probabilities) != len(happened):
+        raise ValueError("probabilities and outcomes must have the same length")
+    if any(not 0 <= p <= 100 for p in probabilities):
+        raise ValueError("probabilities are in per cent, from 0 to 100")
+    names = None if labels is None else [str(t) for t in labels]
+    fig, ax = figure(width=10, height=6)
+    ax.plot([0, 100], [0, 100], color="#555555", linestyle="--", marker="none", linewidth=1.2,
+            label="perfectly calibrated")
+    yes = [p for p, o in zip(probabilities, happened) if o]
+    no = [p for p, o in zip(probabilities, happened) if not o]
+    ax.plot(yes, [100] * len(yes), linestyle="none", marker="|", markersize=16, markeredgewidth=2,
+            color=PALETTE[2], label=f"a forecast of an event that happened ({len(yes)})")
+    ax.plot(no, [0] * len(no), linestyle="none", marker="|", markersize=16, markeredgewidth=2,
+            color=PALETTE[5], label=f"a forecast of an event that did not ({len(no)})")
+    if names is not None:
+        for p, o, text in zip(probabilities, happened, names):
+            ax.annotate(text, (p, 100 if o else 0), xytext=(0, -12 if o else 10), textcoords="offset points",
+                        rotation=90, ha="center", va="top" if o else "bottom", fontsize=7.5)
+    width = 100 / bins
+    centres, shares, counts = [], [], []
+    for band in range(bins):
+        low, high = band * width, (band + 1) * width
+        inside = [(p, o) for p, o in zip(probabilities, happened)
+                  if low <= p < high or (band == bins - 1 and p == 100)]
+        if inside:
+            centres.append(sum(p for p, _ in inside) / len(inside))
+            shares.append(100 * sum(o for _, o in inside) / len(inside))
+            counts.append(len(inside))
+    ax.plot(centres, shares, linestyle="none", marker="o", markersize=11, color=PALETTE[0], markeredgecolor="white",
+            label=f"share that happened, per band of {width:g} points")
+    for x, y, n in zip(centres, shares, counts):
+        ax.annotate(f"n={n}", (x, y), xytext=(0, 9), textcoords="offset points", ha="center", va="bottom", fontsize=9)
+    if not probabilities:
+        ax.text(50, 50, "no locked forecast to show", ha="center", va="center", fontsize=11, style="italic",
+                color="#555555")
+    ax.set_xlim(-3, 103)
+    ax.set_ylim(-8, 108)
+    ax.set_aspect("equal")
+    label(ax, x="Forecast probability", x_unit="%", y="Share that happened", y_unit="%", title=title)
+    legend(ax, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    return _done(fig, source, note, show)
+
+
+def brier_ranking_chart(labels, scores, *, source, references: dict | None = None,
+                        title: str = "Mean Brier score per forecaster (lower is better)", note: str | None = None,
+                        show: bool = True) -> Figure | None:
+    """Forecasters' mean Brier scores as horizontal bars (give them best first), with reference lines.
+
+    ``references`` maps a caption to a score drawn as a vertical line, e.g.
+    ``{"no skill: always 50 %": 0.25}``; each line gets its own style. The x
+    axis runs from 0 (perfect) to at least 0.5. Shows the figure
+    (``show=False`` returns it instead).
+    """
+    labels, scores = [str(t) for t in labels], list(scores)
+    fig, ax = figure(width=8, height=max(3.0, 0.36 * len(labels) + 1.8))
+    hbars(ax, labels, scores, value_format="{:.3f}", missing_text="no forecast scored")
+    highest = max([s for s in scores if not _is_missing(s)] + [0.5] + list((references or {}).values()))
+    for index, (caption, value) in enumerate((references or {}).items()):
+        ax.axvline(value, color=PALETTE[(index + 5) % len(PALETTE)], linestyle=LINESTYLES[(index + 1) % len(LINESTYLES)],
+                   linewidth=1.8, marker="none", label=f"{caption}: {value:.3f}")
+    ax.set_xlim(0, highest * 1.15)
+    label(ax, x="Mean Brier score", x_unit="0 = perfect, 1 = worst", y="Forecaster", title=title)
+    if references:
+        legend(ax, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    return _done(fig, source, note, show)
