@@ -351,6 +351,15 @@ def write_class_view(view: ClassForecasts, out_dir: Path) -> list[Path]:
 # A made-up class (instructor notebook, tests)
 # --------------------------------------------------------------------------
 
+def _demo_hand_in(notebook: str, student_id: str, name: str, answers: dict,
+                  created_at: str = "2023-06-30T09:00:00.000Z", submitted_at: str = "2023-06-30T10:00:00.000Z") -> dict:
+    """A hand-in document (checksum included) as the hand-in button writes it, for a made-up student."""
+    from . import __version__, submission
+
+    return submission.build(notebook=notebook, student={"id": student_id, "name": name}, answers=answers,
+                            created_at=created_at, submitted_at=submitted_at, module_version=__version__)
+
+
 def write_demo_class(folder: Path, n_students: int = 12, seed: int = 0,
                      solutions_dir: Path | None = None) -> list[Path]:
     """Write a made-up class's hand-ins into ``folder``: every forecast notebook of 00–07, and notebook 08.
@@ -361,7 +370,6 @@ def write_demo_class(folder: Path, n_students: int = 12, seed: int = 0,
     arguments always give the same files.
     """
     from .files import write_json_atomic
-    from .grading.synthetic import submission_for
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -385,13 +393,13 @@ def write_demo_class(folder: Path, n_students: int = 12, seed: int = 0,
                                 "value": {"probability": probability, "reason": "A reason in one line.",
                                           "locked_at": stamp if locked else None}}
             path = folder / f"{sid}__{notebook}.json"
-            write_json_atomic(path, submission_for(notebook, sid, name, answers))
+            write_json_atomic(path, _demo_hand_in(notebook, sid, name, answers))
             written.append(path)
         knew = [f"{q.id}: (demo)" for q in questions if rng.random() < 0.1]
         answers = {ALREADY_KNEW_ID: {"type": "multiple_choice", "value": knew or ["None of them: I knew none of these outcomes"],
                                      "saved_at": "2023-07-01T10:00:00.000Z", "checks": 0}}
         path = folder / f"{sid}__08_what_happened_next.json"
-        write_json_atomic(path, submission_for("08_what_happened_next", sid, name, answers,
+        write_json_atomic(path, _demo_hand_in("08_what_happened_next", sid, name, answers,
                                                created_at="2023-07-01T09:00:00.000Z",
                                                submitted_at="2023-07-01T10:30:00.000Z"))
         written.append(path)

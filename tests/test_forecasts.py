@@ -15,7 +15,7 @@ import pytest
 from minusma import forecasts, paths, store
 from minusma.files import write_json_atomic
 from minusma.grading import grade_folder
-from minusma.grading.synthetic import submission_for
+from synthetic_class import submission_for
 
 LOCK = "2023-06-30T10:00:00.000Z"
 IDS = ["00.withdrawal_on_time", "01.election_by_feb_2024", "01.army_in_kidal", "03.equipment_destroyed",
@@ -212,7 +212,7 @@ def test_a_forecast_without_an_outcome_waits(small_class, tmp_path):
 
 def test_the_grading_command_scores_the_same_forecasts_as_one_minus_brier(small_class, tmp_path):
     run = grade_folder(small_class, tmp_path / "grades")
-    by_student = {s.student_id: s for s in run.grades.students}
+    by_student = {s.student_id: s for s in run.students}
     alice = by_student["alice.k"].notebooks
     assert alice["00_start_here"].questions[[q.spec.id for q in alice["00_start_here"].questions].index(
         "00.withdrawal_on_time")].points == 0.96  # 1 x (1 - 0.04)
