@@ -254,7 +254,7 @@ def _answer_everything(page, lab, timings):
         row.locator("button", has_text=choice).click()
     _wait_saved(lab, "00.veto", lambda v: len(v) == 15)
     expect(vote.locator(".minusma-outcome")).to_contain_text("not adopted", timeout=20_000)
-    timings.append(_measure_check(page, "00.veto", "Ballot complete"))
+    timings.append(_measure_check(page, "00.veto", "ballot asked for"))
 
     written = _question(page, "00.consent")
     written.locator("textarea").fill(ESSAY)
