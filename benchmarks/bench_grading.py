@@ -46,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))  # the generated-class helper lives with the tests
 
 import synthetic_class as synthetic  # noqa: E402
+
 from minusma import paths, spec, submission  # noqa: E402
 from minusma.grading import grade_folder  # noqa: E402
 from minusma.grading.solutions import load_course  # noqa: E402
@@ -195,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
             predicted = fixed + per_file * files
             print(f"  {size:,} students: {seconds:.2f} s measured vs {predicted:.2f} s on the line "
                   f"({100 * (seconds - predicted) / predicted:+.0f} %).")
-    for size, files, seconds, *_ in rows:
+    for size, _files, seconds, *_ in rows:
         if size == GOAL_STUDENTS:
             verdict = "met" if seconds < GOAL_SECONDS else "NOT met"
             print(f"Goal ({GOAL_STUDENTS:,} students under {GOAL_SECONDS:.0f} s): {verdict} ({seconds:.2f} s).")

@@ -591,7 +591,7 @@ def qualified_columns(ax: Axes, table, x: str, columns: dict[str, str], start_in
     """
     drawn = {}
     for i, (column, text) in enumerate(columns.items()):
-        qualifiers = table[f"{column}_qualifier"] if f"{column}_qualifier" in table else None
+        qualifiers = table.get(f"{column}_qualifier")
         drawn[column] = qualified_points(ax, table[x], table[column], qualifiers, index=start_index + i, label=text)
     return drawn
 
@@ -814,6 +814,7 @@ def council_tallies(table, title: str = "How the Security Council voted", needed
 
 import math  # noqa: E402
 import textwrap  # noqa: E402
+
 
 def _check_numbers(name: str, values: Sequence, allow_missing: bool = False) -> list:
     """The values as a list, refusing negatives (and missing values unless allowed)."""

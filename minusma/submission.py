@@ -26,9 +26,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 SUBMISSION_FORMAT = "minusma-submission/1"
 ANSWERS_FORMAT = "minusma-answers/1"

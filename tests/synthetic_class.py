@@ -16,8 +16,9 @@ Everything is deterministic: the same arguments give the same files.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from minusma import __version__
 from minusma import spec as _spec
@@ -100,8 +101,7 @@ def write_demo_solutions(folder: Path, notebook: str = DEMO_NOTEBOOK,
 
 PROFILES = ("right", "partial", "wrong")
 
-_WORDS = ("the transitional authorities said the mission had become part of the problem while the "
-          "secretariat described its record differently and the council had little room without consent").split()
+_WORDS = ["the", "transitional", "authorities", "said", "the", "mission", "had", "become", "part", "of", "the", "problem", "while", "the", "secretariat", "described", "its", "record", "differently", "and", "the", "council", "had", "little", "room", "without", "consent"]
 
 
 def written_text(n_words: int, seed: int = 0) -> str:

@@ -81,7 +81,8 @@ def test_each_load_is_a_fresh_copy(data_dir):
 def test_file_edited_on_disk_is_reloaded(data_dir):
     data.load("toy")
     write(data_dir, GOOD.replace("Ogossagou", "Douentza"))
-    import os, time
+    import os
+    import time
     later = time.time() + 5
     os.utime(data_dir / "toy.csv", (later, later))
     assert data.load("toy").loc[0, "name"] == "Douentza"

@@ -437,7 +437,7 @@ def test_checksum_is_over_canonical_json():
     assert submission.verify_checksum(reordered), "layout and escaping do not matter, content does"
     reordered["answers"]["00.wr"]["value"] = "e"
     assert not submission.verify_checksum(reordered)
-    assert submission.canonical_json({"b": 1, "a": "é"}) == '{"a":"é","b":1}'.encode("utf-8")
+    assert submission.canonical_json({"b": 1, "a": "é"}) == '{"a":"é","b":1}'.encode()
 
 
 # ---------------------------------------------------------------- the rule against the recorded votes

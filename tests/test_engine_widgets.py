@@ -10,7 +10,8 @@ import json
 
 import pytest
 
-from minusma import files, handin, keys, questions as q, spec, store, submission
+from minusma import files, handin, keys, spec, store, submission
+from minusma import questions as q
 
 MEMBERS = ["China", "France", "Russian Federation", "United Kingdom", "United States",
            "Albania", "Brazil", "Ecuador", "Gabon", "Ghana", "Japan", "Malta", "Mozambique",
@@ -173,7 +174,7 @@ def test_vote_with_live_outcome(work):
     w = q.vote("00.veto", "Make it fail", members=MEMBERS, permanent=PERMANENT, check=check)
     assert "(permanent)" in w._buttons_by_member["China"].description
     assert "15 not voted yet" in w._outcome.value
-    for member, toggle in w._buttons_by_member.items():
+    for toggle in w._buttons_by_member.values():
         toggle.value = "yes"
     assert "adopted (at least 9 yes" in w._outcome.value
     assert w.check().status == "incorrect"

@@ -11,11 +11,11 @@ import math
 
 import pandas as pd
 import pytest
+from synthetic_class import submission_for
 
 from minusma import forecasts, paths, store
 from minusma.files import write_json_atomic
 from minusma.grading import grade_folder
-from synthetic_class import submission_for
 
 LOCK = "2023-06-30T10:00:00.000Z"
 IDS = ["00.withdrawal_on_time", "01.election_by_feb_2024", "01.army_in_kidal", "03.equipment_destroyed",

@@ -15,8 +15,8 @@ import os
 from pathlib import Path
 
 import pytest
-
 import synthetic_class as synthetic
+
 from minusma import spec
 from minusma.grading import grade_folder, intake
 from minusma.grading.names import safe_file_stem

@@ -15,13 +15,13 @@ import json
 from pathlib import Path
 
 import pytest
-
 import synthetic_class as synthetic
+
 from minusma import __main__ as cli_router
 from minusma import paths, spec
 from minusma.grading import cli, grade_folder
-from minusma.grading.solutions import load_course
 from minusma.grading.names import pseudonym, safe_file_stem
+from minusma.grading.solutions import load_course
 
 NB = synthetic.DEMO_NOTEBOOK
 #: Points of the demo questions that can be scored now (the Kidal forecast has no outcome, the

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 import synthetic_class as synthetic
+
 from minusma import files, paths, spec
 from minusma.grading import grade_folder, hand
 from minusma.grading.hand import ScoresFile

@@ -21,8 +21,8 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-
 import synthetic_class as synthetic
+
 from minusma import spec, submission
 from minusma.grading import cli, grade_folder, hand, report
 from minusma.grading.names import fmt_points, pseudonym, round_points, safe_file_stem

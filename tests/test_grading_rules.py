@@ -11,16 +11,17 @@ import json
 
 import nbformat
 import pytest
-
 import synthetic_class as synthetic
+
 from minusma import spec
+from minusma.grading import names, scoring
+from minusma.grading import rubric as rubric_mod
 from minusma.grading import solutions as course_mod
-from minusma.grading import names, rubric as rubric_mod, scoring
-from minusma.grading.solutions import load_course
 from minusma.grading.hand import HandScore
 from minusma.grading.intake import Intake, Submission
 from minusma.grading.rubric import RubricError, load_rubric, parse_rubric
 from minusma.grading.scoring import grade_class, score_answer
+from minusma.grading.solutions import load_course
 from minusma.spec import make_spec
 
 RUBRIC = load_rubric()

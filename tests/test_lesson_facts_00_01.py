@@ -10,7 +10,7 @@ code cells, a description under every figure, a decision journal).
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 
 import nbformat
 import pandas as pd
@@ -23,7 +23,7 @@ FOLDERS = {"notebooks": paths.NOTEBOOKS_DIR, "exercises": paths.EXERCISES_DIR, "
 DAY = pd.Timestamp
 
 
-@lru_cache(maxsize=None)
+@cache
 def notebook(folder: str, lesson: str):
     return nbformat.read(FOLDERS[folder] / f"{lesson}.ipynb", as_version=4)
 

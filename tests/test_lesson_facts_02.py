@@ -8,7 +8,6 @@ of the decision, so a changed row or a changed sentence makes one of them fail.
 from __future__ import annotations
 
 import ast
-import datetime as dt
 import re
 
 import nbformat

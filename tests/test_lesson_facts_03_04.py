@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import nbformat
@@ -31,7 +31,7 @@ def relative(path: Path) -> str:
     return path.relative_to(paths.REPO_ROOT).as_posix()
 
 
-@lru_cache(maxsize=None)
+@cache
 def notebook(path: Path):
     return nbformat.read(path, as_version=4)
 

@@ -10,7 +10,6 @@ from matplotlib.colors import to_rgb
 from minusma import plots
 
 
-
 def test_palette_is_okabe_ito_and_distinct():
     assert plots.PALETTE[0] == "#0072B2" and plots.PALETTE[1] == "#E69F00"
     assert len(set(plots.PALETTE)) == len(plots.PALETTE)

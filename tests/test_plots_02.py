@@ -1,8 +1,8 @@
 """Unit tests of the whole-figure helpers of notebook 02: claim_rows and cumulative_counts."""
 from __future__ import annotations
 
-import pandas as pd
 import matplotlib.pyplot as plt
+import pandas as pd
 import pytest
 from matplotlib.text import Annotation
 

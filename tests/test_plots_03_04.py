@@ -11,8 +11,6 @@ from matplotlib.text import Annotation
 
 from minusma import plots
 
-
-
 # ------------------------------------------------------------------ steps
 
 def test_steps_hold_each_value_until_the_next_start():

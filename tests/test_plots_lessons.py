@@ -11,7 +11,6 @@ from matplotlib.text import Annotation
 from minusma import plots
 
 
-
 def lines_with(ax, **wanted):
     """The lines of ``ax`` whose properties match ``wanted`` (marker, linestyle)."""
     found = []

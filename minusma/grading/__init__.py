@@ -20,8 +20,8 @@ templates). The grading widget for written answers is :mod:`.hand_widget`.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from .. import paths
 from .grades_folder import OutputFolderError, check_writable

@@ -22,8 +22,8 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from ..files import set_aside
 
@@ -106,7 +106,7 @@ class StagedOutput:
         self._files: list[str] = []
         self._rollback_failed = False
 
-    def __enter__(self) -> "StagedOutput":
+    def __enter__(self) -> StagedOutput:
         return self
 
     def __exit__(self, *_exc) -> None:

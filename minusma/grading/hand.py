@@ -31,9 +31,10 @@ import csv
 import hashlib
 import io
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from ..files import KeptDocument, read_document
 from ..spec import ISO_PATTERN, SpecError, keys_from_notebook, now_iso

@@ -12,8 +12,9 @@ Every piece of text from a student or a file is escaped with
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from markupsafe import Markup
 

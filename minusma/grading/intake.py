@@ -25,15 +25,23 @@ import os
 import re
 import stat
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .. import __version__
 from ..submission import ANSWERS_FORMAT, SUBMISSION_FORMAT, schema_errors, verify_checksum
 from .names import clean_name, shorten
-from .problems import (GRADED_FLAGGED, GRADED_LATEST, IGNORED, KEPT_LATEST, NOT_GRADED, UPDATE_GRADER, WRONG_FILE,
-                       Problem)
+from .problems import (
+    GRADED_FLAGGED,
+    GRADED_LATEST,
+    IGNORED,
+    KEPT_LATEST,
+    NOT_GRADED,
+    UPDATE_GRADER,
+    WRONG_FILE,
+    Problem,
+)
 
 #: Largest file read, in bytes. A full notebook's hand-in is a few kB; a
 #: hand-in with every written answer at its maximum length is under 1 MB.
@@ -56,7 +64,7 @@ _SYSTEM_FILES = {".DS_Store", "Thumbs.db", "desktop.ini"}
 
 # The schema's time pattern, with ASCII digits only, split into fields.
 _TIME = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,6}))?Z$")
-_EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
 
 
 def parse_time(text: Any) -> datetime | None:
@@ -72,7 +80,7 @@ def parse_time(text: Any) -> datetime | None:
     year, month, day, hour, minute, second, fraction = match.groups()
     try:
         return datetime(int(year), int(month), int(day), int(hour), int(minute), int(second),
-                        int((fraction or "0").ljust(6, "0")), tzinfo=timezone.utc)
+                        int((fraction or "0").ljust(6, "0")), tzinfo=UTC)
     except ValueError:
         return None
 
@@ -324,7 +332,7 @@ def _split_schema_errors(errors: list[str]) -> tuple[list[str], dict[str, str], 
 def _fatal_errors(document: dict[str, Any], sid: str | None) -> tuple[list[str], dict[str, str], list[str]]:
     fatal, per_answer, id_errors = _split_schema_errors(schema_errors(document))
     if sid is None or len(sid) > MAX_ID_CHARS:
-        fatal.insert(0, "student/id: missing, empty or longer than %d characters" % MAX_ID_CHARS)
+        fatal.insert(0, f"student/id: missing, empty or longer than {MAX_ID_CHARS} characters")
     if not isinstance(document.get("answers"), dict):
         fatal.append("answers: missing or not an object")
     return fatal, per_answer, id_errors

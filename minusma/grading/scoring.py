@@ -23,8 +23,9 @@ tolerances, Brier scores). This module adds the rules of *grading a class*:
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from ..spec import AnswerError, QuestionSpec, score, validate_answer, word_count
 from .hand import HandItem, HandScore

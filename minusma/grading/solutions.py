@@ -10,9 +10,10 @@ reported and left out; the other notebooks are still graded.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from ..spec import QuestionSpec, SpecError, council_members, keys_from_notebook, specs_from_notebook
 from .names import round_points
