@@ -15,12 +15,14 @@ COMMANDS = {
     "execute": ("minusma.execute", "run notebooks in place, storing outputs without widget state (for nbval)"),
     "build": ("minusma.build", "generate exercises/ from solutions/ (or --check they are in sync)"),
     "grade": ("minusma.grading.cli", "grade a folder of student submissions into a gradebook"),
+    "student-edition": ("minusma.edition", "write the course as students get it: no solutions, keys or tests"),
+    "handouts": ("minusma.handouts", "write a printable HTML page and PDF of every lesson and exercise"),
 }
 
 
 def _usage() -> str:
     lines = ["usage: python -m minusma COMMAND [options]", "", "commands:"]
-    lines += [f"  {name:<9} {summary}" for name, (_, summary) in COMMANDS.items()]
+    lines += [f"  {name:<16} {summary}" for name, (_, summary) in COMMANDS.items()]
     lines += ["", "python -m minusma COMMAND --help shows a command's options."]
     return "\n".join(lines)
 
