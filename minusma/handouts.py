@@ -453,7 +453,7 @@ def make_handout(path: Path, out: Path, pdf: bool = True, run: bool = True) -> H
     folder = path.parent.name
     name = f"{folder}/{path.name}"
     nb = execute(path) if run else nbformat.read(path, as_version=4)
-    page = to_html(printable(nb, name), title=f"{path.stem.replace('_', ' ', 1)} ({folder})")
+    page = to_html(printable(nb, name), title=f"Leaving Mali handout: {name}")
     target = Path(out) / folder
     target.mkdir(parents=True, exist_ok=True)
     html_path = target / f"{path.stem}.html"
