@@ -6,10 +6,10 @@ and every widget drawn (never "Error displaying widget"). The notebooks are
 found by glob (``notebooks/``, ``exercises/``, and the instructor's
 ``grade_written.ipynb``), so a new lesson is covered without editing this file.
 
-The pages run a few at a time in one browser (each with its own kernel), to
-keep the browser suite within its time budget on two cores. The notebooks are
-copies in the server's root folder: nothing is saved back. A failing page
-leaves a screenshot in ``.e2e/screenshots/``.
+The notebooks open as tabs of one JupyterLab page, a few running at a time,
+each with its own kernel, to keep the browser suite within its time budget on
+two cores. They are copies in the server's root folder: nothing is saved back.
+A failing notebook leaves a screenshot in ``.e2e/screenshots/``.
 
 The accessibility scan runs here too, on ``exercises/00_start_here.ipynb``
 (one question of every type) once its run has finished: axe-core, from the npm
@@ -36,8 +36,8 @@ from minusma import paths
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-#: Pages open at once. Two cores: the kernels compute while the browser draws.
-PARALLEL_PAGES = 3
+#: Notebooks running at once (tabs of one page). Two cores: the kernels compute while the browser draws.
+PARALLEL_TABS = 3
 RUN_TIMEOUT_S = 240
 #: The notebook with one question of each type: scanned for accessibility once its run has finished.
 A11Y_NOTEBOOK = "exercises/00_start_here.ipynb"
@@ -56,18 +56,26 @@ BROKEN_CELLS = [
     "print('never runs')",
 ]
 
+#: In the page: open a notebook in a new tab of the one JupyterLab page, and keep a handle on its panel.
+_OPEN = """async (path) => {
+    window.sweep = window.sweep || {};
+    const panel = await window.jupyterapp.commands.execute('docmanager:open', {path, factory: 'Notebook'});
+    window.sweep[path] = panel;
+    return panel.id;
+}"""
+
 #: In the page: is the notebook open with its kernel idle, ready for Run All?
-_READY = """() => {
-    const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
-    const session = panel && panel.sessionContext && panel.sessionContext.session;
-    return Boolean(panel && panel.content && panel.context && panel.context.isReady && session && session.kernel
+_READY = """(path) => {
+    const panel = window.sweep[path];
+    const session = panel.sessionContext && panel.sessionContext.session;
+    return Boolean(panel.context && panel.context.isReady && session && session.kernel
                    && session.kernel.status === 'idle' && panel.content.widgets.length > 0);
 }"""
 
 #: In the page: has Run All finished? (No cell queued or running, the kernel idle, and either every code cell
 #: ran or an error stopped the run.)
-_RUN_FINISHED = """() => {
-    const panel = window.jupyterapp.shell.currentWidget;
+_RUN_FINISHED = """(path) => {
+    const panel = window.sweep[path];
     const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
     if (!kernel || kernel.status !== 'idle') return false;
     const prompts = [...panel.node.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(p => p.textContent.trim());
@@ -80,8 +88,8 @@ _RUN_FINISHED = """() => {
 }"""
 
 #: In the page: the widget views the kernel sent (in the model), and how many the page drew.
-_WIDGET_COUNTS = """() => {
-    const panel = window.jupyterapp.shell.currentWidget;
+_WIDGET_COUNTS = """(path) => {
+    const panel = window.sweep[path];
     let sent = 0;
     panel.content.widgets.forEach(cell => {
         if (cell.model.type !== 'code') return;
@@ -92,12 +100,12 @@ _WIDGET_COUNTS = """() => {
     });
     const drawn = [...panel.node.querySelectorAll('.jp-OutputArea-output')]
         .filter(o => o.querySelector('.jupyter-widgets')).length;
-    return {sent, drawn, broken: panel.node.innerText.includes('Error displaying widget')};
+    return {sent, drawn, broken: panel.node.textContent.includes('Error displaying widget')};
 }"""
 
 #: In the page: what a student would see go wrong.
-_PROBLEMS = """(counts) => {
-    const panel = window.jupyterapp.shell.currentWidget;
+_PROBLEMS = """([path, counts]) => {
+    const panel = window.sweep[path];
     const problems = [];
     panel.content.widgets.forEach((cell, index) => {
         if (cell.model.type !== 'code') return;
@@ -115,13 +123,15 @@ _PROBLEMS = """(counts) => {
     return {problems, widgets: counts.sent, cells: panel.content.widgets.length};
 }"""
 
+#: In the page: show a notebook's tab, scrolled to its first error if it has one (for a screenshot).
+_SHOW = """(path) => {
+    const panel = window.sweep[path];
+    window.jupyterapp.shell.activateById(panel.id);
+    const error = panel.node.querySelector('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]');
+    if (error) error.scrollIntoView();
+}"""
 
-def _open(context, lab, notebook: str, index: int):
-    """Open a notebook in a workspace of its own (tabs never restore each other's layout)."""
-    page = context.new_page()
-    page.goto(f"{lab['url']}/lab/workspaces/sweep-{index}/tree/{notebook}?reset&token={lab['token']}")
-    return page
-
+_CLOSE = """(path) => { window.sweep[path].dispose(); delete window.sweep[path]; }"""
 
 #: In the page: axe-core over the whole notebook page, each violation sorted into ours and JupyterLab's.
 _AXE_SCAN = """async (ours) => {
@@ -157,7 +167,7 @@ _PLANT = """() => {
     const box = document.createElement('div');
     box.className = 'minusma-question minusma-planted';
     box.innerHTML = '<input type="text"><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw="><button></button>';
-    document.querySelector('.jp-Notebook').appendChild(box);
+    document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook').appendChild(box);
 }"""
 
 
@@ -170,62 +180,66 @@ def _axe_scan(page, script) -> tuple[dict, dict]:
     return found, planted
 
 
-def _ready(page) -> bool:
-    try:
-        return bool(page.evaluate(_READY))
-    except Exception:  # the page is still loading (its scripts not there yet, or navigating)
-        return False
-
-
-def _run_all(page):
-    """Run > Run All Cells, from the menu, as a student does."""
-    page.locator(".jp-Notebook .jp-Cell").first.click()
+def _run_all(page, panel_id: str):
+    """Show the notebook's tab, click a cell, then Run > Run All Cells from the menu, as a student does."""
+    page.evaluate("(id) => window.jupyterapp.shell.activateById(id)", panel_id)
+    page.locator(f"[id='{panel_id}'] .jp-Notebook .jp-Cell").first.click()
     page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
     page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
 
 
-def _report(page) -> dict:
-    """What went wrong on a page whose run has finished (waiting up to 20 s for late widget views)."""
+def _report(page, notebook: str) -> dict:
+    """What went wrong in a notebook whose run has finished (waiting up to 20 s for late widget views)."""
     deadline = time.monotonic() + 20
     while True:
-        counts = page.evaluate(_WIDGET_COUNTS)
+        counts = page.evaluate(_WIDGET_COUNTS, notebook)
         if counts["drawn"] >= counts["sent"] or counts["broken"] or time.monotonic() > deadline:
-            return page.evaluate(_PROBLEMS, counts)
+            return page.evaluate(_PROBLEMS, [notebook, counts])
         time.sleep(0.2)
 
 
-def _sweep(lab, axe_script=None) -> dict[str, dict]:
-    """Run every notebook, PARALLEL_PAGES pages at a time; ``{notebook: {"problems", "screenshot", "seconds"}}``.
+def _failure_screenshot(page, notebook: str):
+    try:
+        page.evaluate(_SHOW, notebook)
+    except Exception:
+        pass  # the panel is gone: photograph the page as it is
+    return browser_support.screenshot(page, _name(notebook))
 
-    A page is opened as soon as another finishes, so the slowest notebook never holds up the others.
+
+def _sweep(lab, axe_script=None) -> dict[str, dict]:
+    """Run every notebook, PARALLEL_TABS tabs at a time; ``{notebook: {"problems", "screenshot", "seconds"}}``.
+
+    One JupyterLab page, each notebook in its own tab with its own kernel (loading JupyterLab once, not
+    once per notebook); a tab opens as soon as another finishes, so the slowest never holds up the rest.
     """
     from playwright.sync_api import sync_playwright
 
     results: dict[str, dict] = {}
-    pending, running = list(enumerate([BROKEN] + NOTEBOOKS)), {}
+    pending, running = [BROKEN] + NOTEBOOKS, {}
     with sync_playwright() as p:
         browser = browser_support.launch(p)
-        context = browser.new_context(viewport={"width": 1280, "height": 1000})
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
         try:
+            page.goto(f"{lab['url']}/lab/workspaces/sweep?reset&token={lab['token']}")
+            page.wait_for_function("() => window.jupyterapp", timeout=90_000)
+            page.evaluate("async () => { await window.jupyterapp.restored; }")
             while pending or running:
-                while pending and len(running) < PARALLEL_PAGES:
-                    index, notebook = pending.pop(0)
-                    running[notebook] = {"page": _open(context, lab, notebook, index), "began": time.monotonic(),
-                                         "started": False}
+                while pending and len(running) < PARALLEL_TABS:
+                    notebook = pending.pop(0)
+                    running[notebook] = {"began": time.monotonic(), "started": False,
+                                         "panel": page.evaluate(_OPEN, notebook)}
                 for notebook, item in list(running.items()):
-                    page, waited = item["page"], time.monotonic() - item["began"]
+                    waited = time.monotonic() - item["began"]
                     try:
                         if not item["started"]:
-                            if _ready(page):
-                                _run_all(page)
+                            if page.evaluate(_READY, notebook):
+                                _run_all(page, item["panel"])
                                 item["started"] = True
                             elif waited > 90:
                                 raise TimeoutError("the notebook did not open with an idle kernel within 90 s")
                             continue
-                        if page.evaluate(_RUN_FINISHED):
-                            results[notebook] = _report(page)
-                            if notebook == A11Y_NOTEBOOK and axe_script is not None:
-                                results[notebook]["axe"], results[notebook]["axe_planted"] = _axe_scan(page, axe_script)
+                        if page.evaluate(_RUN_FINISHED, notebook):
+                            results[notebook] = _report(page, notebook)
                         elif waited > RUN_TIMEOUT_S:
                             raise TimeoutError(f"Run All did not finish within {RUN_TIMEOUT_S} s")
                         else:
@@ -233,12 +247,16 @@ def _sweep(lab, axe_script=None) -> dict[str, dict]:
                     except Exception as problem:
                         results[notebook] = {"problems": [f"{type(problem).__name__}: {problem}"]}
                     results[notebook]["seconds"] = round(time.monotonic() - item["began"], 1)
-                    results[notebook]["screenshot"] = (browser_support.screenshot(page, _name(notebook))
+                    results[notebook]["screenshot"] = (_failure_screenshot(page, notebook)
                                                        if results[notebook]["problems"] else None)
-                    page.close()
                     running.pop(notebook)
-                    _shut_kernel(lab, notebook)
+                    if notebook != A11Y_NOTEBOOK:  # kept open for the accessibility scan, after the others
+                        page.evaluate(_CLOSE, notebook)
+                        _shut_kernel(lab, notebook)
                 time.sleep(0.2)
+            if axe_script is not None and not results[A11Y_NOTEBOOK]["problems"]:
+                page.evaluate(_SHOW, A11Y_NOTEBOOK)
+                results[A11Y_NOTEBOOK]["axe"], results[A11Y_NOTEBOOK]["axe_planted"] = _axe_scan(page, axe_script)
         finally:
             browser.close()
     return results
@@ -274,11 +292,13 @@ def sweep(tmp_path_factory, axe_core):
     (root / BROKEN).parent.mkdir(parents=True)
     nbformat.write(broken, root / BROKEN)
     work.mkdir()
+    for old in browser_support.SCREENSHOTS.glob("run-all-*.png"):
+        old.unlink()  # a screenshot left by an earlier run would point at a failure that is gone
     with browser_support.jupyterlab(base, root, work) as lab:
         began = time.monotonic()
         results = _sweep(lab, axe_core[0])
         print(f"\nRun All in the browser: {len(results)} notebooks in {time.monotonic() - began:.0f} s "
-              f"({PARALLEL_PAGES} pages at a time)")
+              f"({PARALLEL_TABS} at a time)")
         for notebook, result in results.items():
             print(f"  {notebook}: {result.get('seconds')} s, {result.get('widgets')} widgets")
     return results

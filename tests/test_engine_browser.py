@@ -235,8 +235,7 @@ def _scenario(lab, timings):
             _open_and_run_all(page, lab)
             _check_restored(page)
         except Exception:
-            page.screenshot(path=str(lab["base"] / "failure.png"))
-            print(f"screenshot: {lab['base'] / 'failure.png'}")
+            print(f"screenshot: {browser_support.screenshot(page, 'engine-answer-restart-failure')}")
             raise
         finally:
             browser.close()
@@ -329,10 +328,10 @@ def _views_and_restart(lab):
             time.sleep(1)
             _wait_saved(lab, "00.who_asked", lambda v: v == FRANCE, timeout=2)
         except Exception:
-            tab_a.screenshot(path=str(lab["base"] / "views-failure-a.png"))
+            browser_support.screenshot(tab_a, "engine-views-failure-a")
             if tab_b is not None:
-                tab_b.screenshot(path=str(lab["base"] / "views-failure-b.png"))
-            print(f"screenshots: {lab['base']}")
+                browser_support.screenshot(tab_b, "engine-views-failure-b")
+            print(f"screenshots: {browser_support.SCREENSHOTS}")
             raise
         finally:
             browser.close()
