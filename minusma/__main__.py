@@ -17,12 +17,18 @@ COMMANDS = {
     "grade": ("minusma.grading.cli", "grade a folder of student submissions into a gradebook"),
     "role-cards": ("minusma.roles", "print lesson 07's role cards: one HTML page per card, and a PDF with Chromium"),
     "forecasts": ("minusma.forecasts", "the class's forecasts scored: anonymised Brier ranking and calibration chart"),
+    "student-edition": ("minusma.edition", "write the course as students get it: no solutions, keys or tests"),
+    "handouts": ("minusma.handouts", "write a printable HTML page and PDF of every lesson and exercise"),
 }
 
 
 def _usage() -> str:
     lines = ["usage: python -m minusma COMMAND [options]", "", "commands:"]
+<<<<<<< HEAD
     lines += [f"  {name:<10} {summary}" for name, (_, summary) in COMMANDS.items()]
+=======
+    lines += [f"  {name:<16} {summary}" for name, (_, summary) in COMMANDS.items()]
+>>>>>>> delivery
     lines += ["", "python -m minusma COMMAND --help shows a command's options."]
     return "\n".join(lines)
 

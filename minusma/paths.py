@@ -23,7 +23,10 @@ NOTEBOOK_NAME = re.compile(r"^[0-9]{2}_[a-z0-9_]+$")
 QUESTION_ID = re.compile(r"^[0-9]{2}\.[a-z0-9_]+$")
 
 #: The rubric for written answers: criteria shown to students (spec) and used by the grader.
+#: The student edition has no instructor/ folder and keeps the rubric at its root (minusma.edition).
 RUBRIC_FILE = REPO_ROOT / "instructor" / "rubric.yaml"
+if not RUBRIC_FILE.exists() and (REPO_ROOT / "rubric.yaml").exists():
+    RUBRIC_FILE = REPO_ROOT / "rubric.yaml"
 
 
 def work_dir() -> Path:

@@ -12,106 +12,33 @@ Skipped, with the reason shown, where ``/usr/bin/chromium`` is missing; with
 from __future__ import annotations
 
 import json
-import os
 import re
-import secrets
 import shutil
-import socket
 import statistics
-import subprocess
-import sys
 import time
-import urllib.request
-from pathlib import Path
 
+import browser_support
 import pytest
+from browser_support import api as _get
 
 from minusma import paths
 
-CHROMIUM = Path("/usr/bin/chromium")
 NOTEBOOK = "00_start_here"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage"]
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def _require_browser():
-    problem = None
-    if not CHROMIUM.exists():
-        problem = f"{CHROMIUM} is missing (install Debian's chromium package to run the browser test)"
-    else:
-        try:
-            import playwright.sync_api  # noqa: F401
-        except ImportError:
-            problem = "the playwright package is not installed (it is pinned in requirements.txt)"
-    if problem:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true but {problem}")
-        pytest.skip(problem)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _get(url: str, token: str, method: str = "GET"):
-    request = urllib.request.Request(url, method=method, headers={"Authorization": f"token {token}"})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        body = response.read()
-    return json.loads(body) if body else None
-
-
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    """A JupyterLab server on a free port, with its own config, a copy of the exercise and a temp work folder."""
-    _require_browser()
+    """A JupyterLab server (tests/browser_support.py) serving a copy of the exercise, with a temp work folder."""
+    browser_support.require_browser()
     base = tmp_path_factory.mktemp("e2e")
     root, work = base / "root", base / "work"
     root.mkdir()
     work.mkdir()
     shutil.copy(paths.EXERCISES_DIR / f"{NOTEBOOK}.ipynb", root / f"{NOTEBOOK}.ipynb")
-    settings = base / "settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True)
-    (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false", "checkForUpdates": false}')
-    token, port = secrets.token_hex(16), _free_port()
-    env = dict(os.environ)
-    env.update({
-        "JUPYTER_CONFIG_DIR": str(base / "config"), "JUPYTER_RUNTIME_DIR": str(base / "runtime"),
-        "JUPYTERLAB_SETTINGS_DIR": str(base / "settings"), "JUPYTERLAB_WORKSPACES_DIR": str(base / "workspaces"),
-        "IPYTHONDIR": str(base / "ipython"), "MINUSMA_WORK_DIR": str(work),
-        # the notebook is a copy outside the repository: let its kernel import the course package
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(paths.REPO_ROOT), env.get("PYTHONPATH")])),
-    })
-    log = open(base / "lab.log", "wb")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ip=127.0.0.1", f"--port={port}",
-         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}", "--LabApp.news_url=None",
-         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                _get(f"{url}/api/status", token)
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("JupyterLab did not start:\n" + (base / "lab.log").read_text(errors="replace"))
-                time.sleep(0.2)
-        yield {"url": url, "token": token, "work": work, "base": base}
-    finally:
-        server.terminate()  # only the server we started, by its process handle
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
-        log.close()
+    with browser_support.jupyterlab(base, root, work) as server:
+        yield server
 
 
 # ------------------------------------------------------------------ page helpers
@@ -295,7 +222,7 @@ def _scenario(lab, timings):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        browser = browser_support.launch(p)
         page = browser.new_page(viewport={"width": 1400, "height": 1100})
         try:
             _open_and_run_all(page, lab)
@@ -309,8 +236,7 @@ def _scenario(lab, timings):
             _open_and_run_all(page, lab)
             _check_restored(page)
         except Exception:
-            page.screenshot(path=str(lab["base"] / "failure.png"))
-            print(f"screenshot: {lab['base'] / 'failure.png'}")
+            print(f"screenshot: {browser_support.screenshot(page, 'engine-answer-restart-failure')}")
             raise
         finally:
             browser.close()
@@ -367,7 +293,7 @@ def _views_and_restart(lab):
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        browser = browser_support.launch(p)
         tab_a = browser.new_page(viewport={"width": 1400, "height": 1100})
         tab_b = None
         try:
@@ -403,10 +329,10 @@ def _views_and_restart(lab):
             time.sleep(1)
             _wait_saved(lab, "00.who_asked", lambda v: v == FRANCE, timeout=2)
         except Exception:
-            tab_a.screenshot(path=str(lab["base"] / "views-failure-a.png"))
+            browser_support.screenshot(tab_a, "engine-views-failure-a")
             if tab_b is not None:
-                tab_b.screenshot(path=str(lab["base"] / "views-failure-b.png"))
-            print(f"screenshots: {lab['base']}")
+                browser_support.screenshot(tab_b, "engine-views-failure-b")
+            print(f"screenshots: {browser_support.SCREENSHOTS}")
             raise
         finally:
             browser.close()
@@ -425,14 +351,12 @@ def test_a_stale_view_and_a_dead_widget_never_overwrite_an_answer(lab):
 # ------------------------------------------------------------------ skip or fail, never silently
 
 def test_missing_browser_skips_with_a_reason_outside_ci(monkeypatch, tmp_path):
-    monkeypatch.setattr(sys.modules[__name__], "CHROMIUM", tmp_path / "no-chromium")
     monkeypatch.delenv("CI", raising=False)
     with pytest.raises(pytest.skip.Exception, match="no-chromium is missing"):
-        _require_browser()
+        browser_support.require_browser(tmp_path / "no-chromium")
 
 
 def test_missing_browser_fails_in_ci(monkeypatch, tmp_path):
-    monkeypatch.setattr(sys.modules[__name__], "CHROMIUM", tmp_path / "no-chromium")
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="CI=true but"):
-        _require_browser()
+        browser_support.require_browser(tmp_path / "no-chromium")

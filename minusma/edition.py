@@ -1,0 +1,237 @@
+"""``python -m minusma student-edition OUT [--git]``: the course as students get it, without keys.
+
+The repository holds everything: lessons, exercises, the ``solutions/``
+masters with every key and model answer, the instructor's guide, tests and
+test tools. A student who works from it sees ``solutions/`` beside
+``exercises/``. The student edition is a folder with only what a student
+needs:
+
+* ``notebooks/`` and ``exercises/`` (with ``exercises/.checks/``, the hashed
+  self-checks the question widgets use), ``data/`` and the ``minusma`` package;
+* ``course.py``, ``requirements.txt`` and ``constraints.txt`` (the runtime
+  install), and a ``pyproject.toml`` without the test and lint configuration;
+* ``rubric.yaml``: the rubric written answers are graded with (students see
+  its criteria under each written question), moved out of ``instructor/``;
+* a student ``README.md`` and a ``.gitignore`` that keeps ``my-work/`` out of git.
+
+It leaves out ``solutions/``, ``instructor/`` (but its rubric), ``tests/``,
+``benchmarks/``, ``requirements-dev.txt`` and every other development file.
+With ``--git`` the folder is also a git repository with one commit, ready to
+publish for students (for example to pull with nbgitpuller on a JupyterHub).
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+from . import paths
+
+#: Copied as they are, relative to the repository root (globs).
+STUDENT_FILES = (
+    "notebooks/*.ipynb",
+    "exercises/*.ipynb",
+    "exercises/.checks/*.json",
+    "course.py",
+    "requirements.txt",
+    "constraints.txt",
+)
+#: Folders copied whole (caches left out).
+STUDENT_FOLDERS = ("data", "minusma")
+#: Never copied, whatever a glob or folder would pick up.
+SKIPPED_NAMES = ("__pycache__", ".ipynb_checkpoints", ".pytest_cache", ".DS_Store")
+#: ``pyproject.toml`` sections a student install needs; the rest (pytest, ruff) is for developers.
+PYPROJECT_SECTIONS = ("build-system", "project", "tool.setuptools")
+#: Where the rubric goes in the edition (``minusma.paths`` looks there when ``instructor/`` is absent).
+RUBRIC_NAME = "rubric.yaml"
+#: Top-level names that must never be in an edition (checked after writing it).
+FORBIDDEN = ("solutions", "instructor", "tests", "benchmarks", "requirements-dev.txt", "conftest.py",
+             ".ci", "CONTRIBUTING.md", "my-work", ".venv")
+
+GITIGNORE = """\
+# Your own answers and hand-in files: they stay on your computer.
+my-work/
+# The course's Python environment, made by `python course.py start`.
+.venv/
+__pycache__/
+*.pyc
+*.egg-info/
+.ipynb_checkpoints/
+"""
+
+README = """\
+# Leaving Mali: MINUSMA's withdrawal, 2023 (student edition)
+
+A sequence of Jupyter notebooks about one real decision. On 16 June 2023 Mali's
+transitional authorities asked the UN Security Council to withdraw the
+peacekeeping mission MINUSMA; on 30 June 2023 the Council ended its mandate
+(resolution 2690). You work out why Bamako asked, what the departure would cost
+and what the Council could do, from data in which every row names its source.
+
+## Start
+
+You need Python 3.11 or newer and about 500 MB of disk. In this folder, run:
+
+```sh
+python course.py start
+```
+
+(`python3` on macOS and most Linux systems, `py` on Windows.) The first time,
+it creates a Python environment in `.venv/` and installs the tested versions of
+JupyterLab, pandas, matplotlib and ipywidgets, which takes a minute or two;
+later it starts at once. JupyterLab opens in your browser on
+`notebooks/00_start_here.ipynb`. Stop it with Ctrl+C in the terminal window.
+
+On a course JupyterHub you do not run anything: open the folder your instructor
+gave you and start with `notebooks/00_start_here.ipynb`.
+
+## How each lesson works
+
+| folder | what it is |
+|---|---|
+| `notebooks/` | the lessons: read and run them before class (about 30 minutes each) |
+| `exercises/` | the exercises for class and homework, with questions you answer and hand in |
+| `data/` | the datasets; `data/README.md` says where every file comes from |
+| `minusma/` | the course's helper code (you do not need to open it) |
+| `rubric.yaml` | how written answers are graded (the same criteria appear under each written question) |
+
+Each lesson has the same name in `notebooks/` and `exercises/`, for example
+`notebooks/01_the_request.ipynb` and `exercises/01_the_request.ipynb`. Read the
+lesson first, then open the exercise.
+
+## Where your answers are saved
+
+Every answer is saved the moment you change it, in the folder `my-work/` in
+this course folder: `my-work/answers/` holds one file per exercise notebook, and
+`my-work/student.json` your name and student id. Close the notebook, restart,
+come back tomorrow: run the cells again and your answers reappear. **Check**
+tells you whether an answer is right, partly right or not yet, and never shows
+the answer. `my-work/` is yours: it is never overwritten by a course update.
+
+## How to hand in
+
+At the end of each exercise notebook, press **Hand in**. It writes one file with
+your name, your id and every answer, `my-work/hand-in/<your id>__<notebook>.json`,
+and says where it is. In JupyterLab's file browser open that folder, right-click
+the file, choose **Download**, and upload it to your course site. You can hand
+in again after changing answers: the file is replaced.
+
+## If something does not work
+
+Run the set-up check in `notebooks/00_start_here.ipynb`: it says what is wrong
+and what to do. If a widget shows as a line of text (`IntSlider(...)`) instead
+of a slider, start the course with `python course.py start` and reload the page.
+
+## Licences
+
+Notebook text: CC BY 4.0, credit "Leaving Mali: MINUSMA's withdrawal, 2023
+(course module)". Code in `minusma/` and `course.py`: MIT licence. Data: see
+`data/README.md` for the source and terms of every file.
+"""
+
+
+class EditionError(RuntimeError):
+    """The student edition cannot be written (the message says why)."""
+
+
+def _skipped(path: Path) -> bool:
+    return any(part in SKIPPED_NAMES or part.endswith(".egg-info") for part in path.parts)
+
+
+def _copy(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(source, target)
+
+
+def student_pyproject(text: str) -> str:
+    """``pyproject.toml`` with only the sections a student install needs (no pytest or ruff)."""
+    kept, keep, pending_comments = [], True, []
+    for line in text.splitlines():
+        header = re.match(r"^\[+([^\]]+)\]+\s*$", line)
+        if header:
+            name = header.group(1).strip()
+            keep = any(name == s or name.startswith(s + ".") for s in PYPROJECT_SECTIONS)
+            if keep:
+                kept += pending_comments
+            pending_comments = []
+        if line.startswith("#") and not header:
+            pending_comments.append(line)  # a comment belongs to the section after it
+            continue
+        if keep:
+            kept += pending_comments
+            kept.append(line)
+        pending_comments = []
+    result = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip() + "\n"
+    parsed = tomllib.loads(result)  # refuse to write a file that does not parse
+    if "tool" in parsed and set(parsed["tool"]) - {"setuptools"}:
+        raise EditionError("pyproject.toml: a development section survived the trim")
+    return result
+
+
+def files_to_copy(root: Path | None = None) -> list[Path]:
+    """Every repository file the edition copies as it is, relative to ``root``."""
+    root = Path(root or paths.REPO_ROOT)
+    chosen = {p.relative_to(root) for pattern in STUDENT_FILES for p in root.glob(pattern) if p.is_file()}
+    for folder in STUDENT_FOLDERS:
+        chosen |= {p.relative_to(root) for p in (root / folder).rglob("*") if p.is_file()}
+    return sorted(p for p in chosen if not _skipped(p))
+
+
+def write_edition(out: Path, root: Path | None = None, git: bool = False) -> list[Path]:
+    """Write the student edition to ``out`` (a new or empty folder); return the files written, relative."""
+    root = Path(root or paths.REPO_ROOT)
+    out = Path(out)
+    if out.exists() and any(out.iterdir()):
+        raise EditionError(f"{out} is not empty; give a new folder (the edition never overwrites files)")
+    if out.resolve().is_relative_to(root.resolve()):
+        raise EditionError(f"{out} is inside the course repository; write the edition somewhere else")
+    if not (root / "exercises" / ".checks").is_dir():
+        raise EditionError("exercises/.checks/ is missing: run `python -m minusma build` first")
+    out.mkdir(parents=True, exist_ok=True)
+    written = files_to_copy(root)
+    for relative in written:
+        _copy(root / relative, out / relative)
+    _copy(root / "instructor" / RUBRIC_NAME, out / RUBRIC_NAME)
+    (out / "pyproject.toml").write_text(student_pyproject((root / "pyproject.toml").read_text(encoding="utf-8")),
+                                        encoding="utf-8")
+    (out / "README.md").write_text(README, encoding="utf-8")
+    (out / ".gitignore").write_text(GITIGNORE, encoding="utf-8")
+    written += [Path(RUBRIC_NAME), Path("pyproject.toml"), Path("README.md"), Path(".gitignore")]
+    present = sorted(name for name in FORBIDDEN if (out / name).exists())
+    if present:
+        raise EditionError(f"the edition holds what students must not get: {', '.join(present)}")
+    if git:
+        _commit(out)
+    return sorted(written)
+
+
+def _commit(out: Path) -> None:
+    """Make ``out`` a git repository with the edition as its one commit."""
+    if shutil.which("git") is None:
+        raise EditionError("--git needs the git command, which is not installed")
+    identity = ["-c", "user.name=Leaving Mali course", "-c", "user.email=course@invalid",
+                "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"]
+    for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "Leaving Mali: student edition"]):
+        done = subprocess.run(["git", *identity, *command], cwd=out, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise EditionError(f"git {command[0]} failed: {done.stderr.strip()}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m minusma student-edition",
+                                     description=__doc__.splitlines()[0].split(": ", 1)[1])
+    parser.add_argument("out", type=Path, help="a new (or empty) folder outside the repository")
+    parser.add_argument("--git", action="store_true", help="also make it a git repository with one commit")
+    args = parser.parse_args(argv)
+    try:
+        written = write_edition(args.out, git=args.git)
+    except EditionError as problem:
+        print(f"student-edition: {problem}", file=sys.stderr)
+        return 1
+    print(f"Wrote the student edition to {args.out}: {len(written)} files"
+          + (", as a git repository with one commit" if args.git else "") + ".")
+    return 0
