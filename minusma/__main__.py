@@ -24,11 +24,7 @@ COMMANDS = {
 
 def _usage() -> str:
     lines = ["usage: python -m minusma COMMAND [options]", "", "commands:"]
-<<<<<<< HEAD
-    lines += [f"  {name:<10} {summary}" for name, (_, summary) in COMMANDS.items()]
-=======
     lines += [f"  {name:<16} {summary}" for name, (_, summary) in COMMANDS.items()]
->>>>>>> delivery
     lines += ["", "python -m minusma COMMAND --help shows a command's options."]
     return "\n".join(lines)
 
