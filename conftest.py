@@ -4,6 +4,7 @@ Students' answers must never land in the working copy during tests, so the
 whole session, kernels included (they inherit the environment), writes to a
 temporary work folder.
 """
+
 import os
 import shutil
 import tempfile

@@ -11,6 +11,7 @@ Other extra arguments after ``test`` go to pytest (``python course.py test tests
 Uses only the standard library, so it runs with any Python 3.11+ on Linux, macOS
 or Windows before anything is installed.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -63,10 +64,12 @@ def ensure_environment(profile: str = "runtime") -> Path:
     stamp = _stamp(profile)
     if not stamp.exists() or stamp.read_text().strip() != wanted:
         requirements = PROFILES[profile]
-        print(f"Installing the pinned packages from {requirements.name} (about a minute the first time) ...", flush=True)
+        print(
+            f"Installing the pinned packages from {requirements.name} (about a minute the first time) ...", flush=True
+        )
         run([python, "-m", "pip", "install", "--disable-pip-version-check", "-q", "-r", str(requirements)])
         # the dev profile includes the runtime one
-        for done in (["runtime", "dev"] if profile == "dev" else ["runtime"]):
+        for done in ["runtime", "dev"] if profile == "dev" else ["runtime"]:
             _stamp(done).write_text(wanted + "\n")
     return python
 
@@ -85,8 +88,13 @@ def start_command(python: Path) -> list[str]:
     The root must be the course folder, not the notebook's folder: students
     go on to ``exercises/`` and their hand-ins are in ``my-work/``.
     """
-    command = [str(python), "-m", "jupyterlab", f"--ServerApp.root_dir={ROOT}",
-               f"--LabApp.default_url=/lab/tree/{FIRST_NOTEBOOK}"]
+    command = [
+        str(python),
+        "-m",
+        "jupyterlab",
+        f"--ServerApp.root_dir={ROOT}",
+        f"--LabApp.default_url=/lab/tree/{FIRST_NOTEBOOK}",
+    ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")  # JupyterLab refuses root otherwise (containers, CI)
     return command
@@ -98,8 +106,9 @@ def start(python: Path, extra: list[str]) -> int:
 
 
 def lint(python: Path) -> int:
-    """ruff: the code style every contributor keeps (configured in pyproject.toml)."""
-    return subprocess.call([str(python), "-m", "ruff", "check", "."], cwd=ROOT)
+    """ruff: the lint and the format every contributor keeps (configured in pyproject.toml)."""
+    code = subprocess.call([str(python), "-m", "ruff", "check", "."], cwd=ROOT)
+    return code or subprocess.call([str(python), "-m", "ruff", "format", "--check", "."], cwd=ROOT)
 
 
 def test(python: Path, extra: list[str]) -> int:
@@ -109,7 +118,10 @@ def test(python: Path, extra: list[str]) -> int:
     elif not extra:
         code = lint(python)
         if code != 0:
-            print("course.py: the lint found problems (above); fix them, or run  ruff check --fix .", file=sys.stderr)
+            print(
+                "course.py: the lint found problems (above); fix them, or run  ruff check --fix .  and  ruff format .",
+                file=sys.stderr,
+            )
             return code
     code = subprocess.call([str(python), "-m", "pytest", *extra], cwd=ROOT)
     if code == PYTEST_NO_TESTS:
@@ -125,8 +137,9 @@ def main(argv: list[str]) -> int:
     if argv[0] == "start":
         return start(ensure_environment("runtime"), argv[1:])
     if not PROFILES["dev"].exists():
-        print("This is the student edition of the course: it has no tests. Run  python course.py start",
-              file=sys.stderr)
+        print(
+            "This is the student edition of the course: it has no tests. Run  python course.py start", file=sys.stderr
+        )
         return 2
     return test(ensure_environment("dev"), argv[1:])
 

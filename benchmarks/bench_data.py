@@ -5,6 +5,7 @@
 Prints, for every dataset, the rows, the cold time (file read, checked and
 typed) and the warm time (cached copy), plus peak memory for loading them all.
 """
+
 from __future__ import annotations
 
 import statistics

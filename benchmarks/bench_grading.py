@@ -26,6 +26,7 @@ nbclient a few times (``--nbclient-runs``), take the median, and multiply by
 the number of notebooks. That column is an **extrapolation**, said so in the
 table. Goal: 1,000 students under 10 s on 2 cores, growing linearly.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -80,16 +81,26 @@ def worker(submissions: Path, solutions: Path, out: Path, trace: bool) -> None:
     seconds = time.perf_counter() - start
     traced = tracemalloc.get_traced_memory()[1] if trace else 0
     rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    print(json.dumps({"seconds": seconds, "rss_mib": rss_kib / 1024, "traced_mib": traced / 2 ** 20,
-                      "students": len(grades.students), "problems": len(grades.problems)}))
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "rss_mib": rss_kib / 1024,
+                "traced_mib": traced / 2**20,
+                "students": len(grades.students),
+                "problems": len(grades.problems),
+            }
+        )
+    )
 
 
 def grade_in_subprocess(submissions: Path, solutions: Path, out: Path, trace: bool = False) -> dict:
     command = [sys.executable, __file__, "--worker", str(submissions), str(solutions), str(out)]
     if trace:
         command.append("--trace")
-    result = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT,
-                            env={**os.environ, "MPLBACKEND": "Agg"})
+    result = subprocess.run(
+        command, capture_output=True, text=True, check=True, cwd=ROOT, env={**os.environ, "MPLBACKEND": "Agg"}
+    )
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
@@ -124,8 +135,9 @@ def nbclient_seconds(runs: int, workdir: Path) -> list[float]:
     for _ in range(runs):
         nb = nbformat.read(path, as_version=4)
         start = time.perf_counter()
-        NotebookClient(nb, timeout=300, kernel_name="python3",
-                       resources={"metadata": {"path": str(path.parent)}}).execute()
+        NotebookClient(
+            nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+        ).execute()
         times.append(time.perf_counter() - start)
     return times
 
@@ -154,8 +166,10 @@ def main(argv: list[str] | None = None) -> int:
         per_notebook = statistics.median(nb_times) if nb_times else None
         if nb_times:
             shown = ", ".join(f"{t:.2f}" for t in nb_times)
-            print(f"nbclient, exercises/00_start_here.ipynb, {len(nb_times)} runs: {shown} s "
-                  f"(median {per_notebook:.2f} s per notebook, kernel start included)\n")
+            print(
+                f"nbclient, exercises/00_start_here.ipynb, {len(nb_times)} runs: {shown} s "
+                f"(median {per_notebook:.2f} s per notebook, kernel start included)\n"
+            )
 
         rows = []
         for size in args.sizes:
@@ -168,12 +182,15 @@ def main(argv: list[str] | None = None) -> int:
             rows.append((size, len(files), seconds, rss, results[0]["students"]))
         traced = schemas = None
         if GOAL_STUDENTS in args.sizes:
-            traced = grade_in_subprocess(workdir / f"class-{GOAL_STUDENTS}", solutions, workdir / "grades-trace",
-                                         trace=True)["traced_mib"]
+            traced = grade_in_subprocess(
+                workdir / f"class-{GOAL_STUDENTS}", solutions, workdir / "grades-trace", trace=True
+            )["traced_mib"]
             schemas = schema_seconds(workdir / f"class-{GOAL_STUDENTS}")
 
-    header = (f"{'students':>9} {'files':>7} {'grade s':>9} {'ms/file':>8} {'peak RSS MiB':>13} "
-              f"{'nbclient s (extrapolated)':>26} {'x faster':>9}")
+    header = (
+        f"{'students':>9} {'files':>7} {'grade s':>9} {'ms/file':>8} {'peak RSS MiB':>13} "
+        f"{'nbclient s (extrapolated)':>26} {'x faster':>9}"
+    )
     print(header)
     print("-" * len(header))
     for size, files, seconds, rss, _students in rows:
@@ -182,8 +199,10 @@ def main(argv: list[str] | None = None) -> int:
             nb_cell, ratio = f"{executing:>26,.0f}", f"{executing / seconds:>9,.0f}"
         else:
             nb_cell, ratio = f"{'n/a':>26}", f"{'n/a':>9}"
-        print(f"{size:>9,} {files:>7,} {seconds:>9.2f} {1000 * seconds / max(files, 1):>8.2f} "
-              f"{rss:>13.0f} {nb_cell} {ratio}")
+        print(
+            f"{size:>9,} {files:>7,} {seconds:>9.2f} {1000 * seconds / max(files, 1):>8.2f} "
+            f"{rss:>13.0f} {nb_cell} {ratio}"
+        )
     print()
     if len(rows) >= 2:
         # Fit time = fixed + per_file x files through the smallest and largest runs; a linear grader
@@ -194,8 +213,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Growth: time = {fixed:.2f} s fixed (imports, solutions, figure) + {1000 * per_file:.2f} ms per file.")
         for size, files, seconds, *_ in rows[1:-1]:
             predicted = fixed + per_file * files
-            print(f"  {size:,} students: {seconds:.2f} s measured vs {predicted:.2f} s on the line "
-                  f"({100 * (seconds - predicted) / predicted:+.0f} %).")
+            print(
+                f"  {size:,} students: {seconds:.2f} s measured vs {predicted:.2f} s on the line "
+                f"({100 * (seconds - predicted) / predicted:+.0f} %)."
+            )
     for size, _files, seconds, *_ in rows:
         if size == GOAL_STUDENTS:
             verdict = "met" if seconds < GOAL_SECONDS else "NOT met"
@@ -204,11 +225,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Peak Python allocations (tracemalloc) grading {GOAL_STUDENTS:,} students: {traced:.1f} MiB.")
     if schemas is not None:
         n, fast, full = schemas
-        print(f"Schema check of {n:,} valid hand-ins: {fast:.2f} s as the command does it (fastjsonschema), "
-              f"{full:.2f} s with jsonschema alone (+{full - fast:.1f} s on the run).")
+        print(
+            f"Schema check of {n:,} valid hand-ins: {fast:.2f} s as the command does it (fastjsonschema), "
+            f"{full:.2f} s with jsonschema alone (+{full - fast:.1f} s on the run)."
+        )
     if per_notebook:
-        print(f"nbclient column = {per_notebook:.2f} s (median of {len(nb_times)} measured runs) x files: "
-              "an extrapolation, one kernel per notebook, run one after another.")
+        print(
+            f"nbclient column = {per_notebook:.2f} s (median of {len(nb_times)} measured runs) x files: "
+            "an extrapolation, one kernel per notebook, run one after another."
+        )
     return 0
 
 

@@ -16,6 +16,7 @@ Prints:
 Files are written in a scratch folder inside ``benchmarks/results/`` (git-ignored),
 on the same disk as the student's ``my-work/``, with the same fsync per save.
 """
+
 from __future__ import annotations
 
 import json
@@ -32,27 +33,71 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from minusma import handin, paths, questions, store  # noqa: E402
 
 RESULTS = paths.REPO_ROOT / "benchmarks" / "results"
-MEMBERS = ["China", "France", "Russian Federation", "United Kingdom", "United States", "Albania", "Brazil",
-           "Ecuador", "Gabon", "Ghana", "Japan", "Malta", "Mozambique", "Switzerland", "United Arab Emirates"]
-ESSAY = ("Consent matters because a mission works inside a sovereign state and needs permission to move, fly "
-         "and supply its bases. ") * 6  # about 120 words, the top of 00's word range
+MEMBERS = [
+    "China",
+    "France",
+    "Russian Federation",
+    "United Kingdom",
+    "United States",
+    "Albania",
+    "Brazil",
+    "Ecuador",
+    "Gabon",
+    "Ghana",
+    "Japan",
+    "Malta",
+    "Mozambique",
+    "Switzerland",
+    "United Arab Emirates",
+]
+ESSAY = (
+    "Consent matters because a mission works inside a sovereign state and needs permission to move, fly "
+    "and supply its bases. "
+) * 6  # about 120 words, the top of 00's word range
 
 
 def full_notebook(s: store.AnswerStore) -> None:
     """Answers to every question of 00_start_here, as a student would leave them."""
     stamp = "2023-06-30T10:00:00.000Z"
     s.save("00.who_asked", "single_choice", "Mali's transitional government, through its foreign minister")
-    s.save("00.res_2690", "multiple_choice", ["It was adopted on 30 June 2023.", "All 15 Council members voted for it.",
-                                              "It asked the mission to complete its withdrawal by 31 December 2023."])
+    s.save(
+        "00.res_2690",
+        "multiple_choice",
+        [
+            "It was adopted on 30 June 2023.",
+            "All 15 Council members voted for it.",
+            "It asked the mission to complete its withdrawal by 31 December 2023.",
+        ],
+    )
     s.save("00.ceiling_2016", "number", 13289.0)
-    s.save("00.timeline", "order", ["Resolution 2100 establishes MINUSMA", "Resolution 2295 raises the troop ceiling",
-                                    "Mali's government asks for the mission's withdrawal",
-                                    "Resolution 2690 ends MINUSMA's mandate", "The withdrawal is completed"])
-    s.save("00.members", "classify", {"China": "permanent", "Ghana": "elected", "Japan": "elected",
-                                      "Russian Federation": "permanent", "Switzerland": "elected",
-                                      "United Kingdom": "permanent"})
-    s.save("00.withdrawal_on_time", "forecast", {"probability": 70, "reason": "Contingents were already leaving.",
-                                                 "locked_at": stamp})
+    s.save(
+        "00.timeline",
+        "order",
+        [
+            "Resolution 2100 establishes MINUSMA",
+            "Resolution 2295 raises the troop ceiling",
+            "Mali's government asks for the mission's withdrawal",
+            "Resolution 2690 ends MINUSMA's mandate",
+            "The withdrawal is completed",
+        ],
+    )
+    s.save(
+        "00.members",
+        "classify",
+        {
+            "China": "permanent",
+            "Ghana": "elected",
+            "Japan": "elected",
+            "Russian Federation": "permanent",
+            "Switzerland": "elected",
+            "United Kingdom": "permanent",
+        },
+    )
+    s.save(
+        "00.withdrawal_on_time",
+        "forecast",
+        {"probability": 70, "reason": "Contingents were already leaving.", "locked_at": stamp},
+    )
     s.save("00.veto", "vote", {m: ("no" if m == "Russian Federation" else "yes") for m in MEMBERS})
     s.save("00.consent", "written", ESSAY)
 
@@ -110,8 +155,10 @@ def main() -> int:
     browser = RESULTS / "click_to_feedback.json"
     if browser.exists():
         figures = json.loads(browser.read_text(encoding="utf-8"))
-        print(f"click-to-feedback in Chromium (browser test):  median {figures['median_ms']} ms, "
-              f"max {figures['max_ms']} ms over {len(figures['click_to_feedback_ms'])} checks (goal <= 200 ms)")
+        print(
+            f"click-to-feedback in Chromium (browser test):  median {figures['median_ms']} ms, "
+            f"max {figures['max_ms']} ms over {len(figures['click_to_feedback_ms'])} checks (goal <= 200 ms)"
+        )
     else:
         print("click-to-feedback: run  .venv/bin/python -m pytest tests/test_engine_browser.py  first")
     return 0

@@ -4,6 +4,7 @@ Each command lives in its own module, which exposes ``main(argv) -> int``;
 this file only routes to it, so ``--help`` of every command comes from the
 module that owns it.
 """
+
 from __future__ import annotations
 
 import importlib

@@ -23,6 +23,7 @@ step: it exits 1 and names the files if not. The build refuses a solution with
 a ``key=`` outside its markers or unbalanced markers, so a key cannot leak by
 mistake.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -80,7 +81,13 @@ def _assigned_names(code: str) -> list[str]:
         return []
     names: list[str] = []
     for node in tree.body:
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, (ast.AnnAssign, ast.AugAssign)) else []
+        targets = (
+            node.targets
+            if isinstance(node, ast.Assign)
+            else [node.target]
+            if isinstance(node, (ast.AnnAssign, ast.AugAssign))
+            else []
+        )
         for target in targets:
             for sub in ast.walk(target):
                 if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store) and sub.id not in names:
@@ -109,8 +116,9 @@ def _solution_placeholder(region: list[str], indent: str) -> list[str]:
     return shown + [f"{indent}{name} = ...  {PLACEHOLDER_COMMENT}" for name in names]
 
 
-def _key_check(region: list[str], begin: int, end: int, calls: list[spec.QuestionCall],
-               where: str) -> tuple[str, str | None]:
+def _key_check(
+    region: list[str], begin: int, end: int, calls: list[spec.QuestionCall], where: str
+) -> tuple[str, str | None]:
     """(question id, encoded check or None) of one KEY region (lines ``begin``..``end``, 0-based)."""
     text = "\n".join(line.strip() for line in region).rstrip().rstrip(",")
     try:
@@ -137,7 +145,7 @@ def exercise_source(source: str, where: str, checks: dict[str, str] | None = Non
         result, position = [], 0
         for kind, begin, end, indent in regions:
             result += lines[position:begin]
-            inner = lines[begin + 1:end]
+            inner = lines[begin + 1 : end]
             if kind == "SOLUTION":
                 result += _solution_placeholder(inner, indent)
             else:
@@ -208,8 +216,10 @@ def _same_questions(solution: Path, exercise_nb, name: str) -> None:
             got += [c.spec.id for c in spec.question_calls(cell.source, index)]
     if wanted != got:
         missing = sorted(set(wanted) - set(got))
-        raise BuildError(f"solutions/{name}: the exercise would not ask the same questions "
-                         f"(missing: {', '.join(missing) or 'none'}; are builder calls in solution-only cells?)")
+        raise BuildError(
+            f"solutions/{name}: the exercise would not ask the same questions "
+            f"(missing: {', '.join(missing) or 'none'}; are builder calls in solution-only cells?)"
+        )
 
 
 def checks_path(exercises_dir: Path, notebook: str) -> Path:
@@ -272,8 +282,9 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m minusma build",
         description="Generate exercises/ from solutions/ (solutions are the single source).",
     )
-    parser.add_argument("--check", action="store_true",
-                        help="write nothing; exit 1 if exercises/ is not what the build would write")
+    parser.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if exercises/ is not what the build would write"
+    )
     args = parser.parse_args(argv)
     try:
         if args.check:
@@ -292,8 +303,10 @@ def main(argv: list[str] | None = None) -> int:
                 written += 1
                 print(f"wrote {_shown(target, paths.EXERCISES_DIR)}")
         for extra in orphans(wanted, paths.EXERCISES_DIR):
-            print(f"warning: {_shown(extra, paths.EXERCISES_DIR)} has no master in solutions/ (not deleted)",
-                  file=sys.stderr)
+            print(
+                f"warning: {_shown(extra, paths.EXERCISES_DIR)} has no master in solutions/ (not deleted)",
+                file=sys.stderr,
+            )
         print(f"{written} file(s) written; the others were already in step.")
         return 0
     except (BuildError, spec.SpecError) as exc:

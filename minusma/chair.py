@@ -39,6 +39,7 @@ Votes handed in
     never runs anything in it, and records each delegation's votes. Students
     of the same delegation who voted differently are reported, not recorded.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -77,6 +78,7 @@ def vote_question(clause_id: str) -> str:
 # --------------------------------------------------------------------------
 # The zero draft
 # --------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Option:
@@ -145,8 +147,9 @@ class ZeroDraft:
         for clause in self.clauses:
             if clause.id == clause_id:
                 return clause
-        raise KeyError(f"the zero draft has no clause {clause_id!r}; its brackets are: "
-                       + ", ".join(c.id for c in self.bracketed))
+        raise KeyError(
+            f"the zero draft has no clause {clause_id!r}; its brackets are: " + ", ".join(c.id for c in self.bracketed)
+        )
 
     @property
     def fingerprint(self) -> str:
@@ -170,20 +173,39 @@ def _load_draft() -> ZeroDraft:
     for clause_id in dict.fromkeys(table["clause_id"]):
         rows = table[table["clause_id"] == clause_id]
         first = rows.iloc[0]
-        options = tuple(Option(
-            clause_id=str(clause_id), option_id=str(r.option_id), short=str(r.short), wording=str(r.wording),
-            origin=str(r.origin), closest_to=_text(r.closest_to), basis=str(r.basis), source=str(r.source),
-            in_resolution_2690=bool(r.in_resolution_2690), resolution_2690_topic=_text(r.resolution_2690_topic),
-        ) for r in rows.itertuples(index=False))
-        clauses.append(Clause(id=str(clause_id), order=int(first["clause_order"]), part=str(first["part"]),
-                              bracketed=bool(first["bracketed"]), title=str(first["clause_title"]),
-                              question=_text(first["question"]), options=options))
+        options = tuple(
+            Option(
+                clause_id=str(clause_id),
+                option_id=str(r.option_id),
+                short=str(r.short),
+                wording=str(r.wording),
+                origin=str(r.origin),
+                closest_to=_text(r.closest_to),
+                basis=str(r.basis),
+                source=str(r.source),
+                in_resolution_2690=bool(r.in_resolution_2690),
+                resolution_2690_topic=_text(r.resolution_2690_topic),
+            )
+            for r in rows.itertuples(index=False)
+        )
+        clauses.append(
+            Clause(
+                id=str(clause_id),
+                order=int(first["clause_order"]),
+                part=str(first["part"]),
+                bracketed=bool(first["bracketed"]),
+                title=str(first["clause_title"]),
+                question=_text(first["question"]),
+                options=options,
+            )
+        )
     return ZeroDraft(tuple(clauses))
 
 
 # --------------------------------------------------------------------------
 # Tallies
 # --------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class OptionTally:
@@ -216,7 +238,9 @@ class ClauseTally:
         if self.chosen is None:
             ending = "no option has nine yes votes without a veto" + (
                 ": the bracket stays open (consult, then reopen it for a new round)."
-                if self.status == "not agreed" else " so far.")
+                if self.status == "not agreed"
+                else " so far."
+            )
             return f"{self.clause.title}: {counted}; {ending}"
         lead = "goes into the text" if self.status == "agreed" else "would go into the text so far"
         return f"{self.clause.title}: {counted}; option {self.chosen.label} {lead}."
@@ -239,14 +263,15 @@ class FinalTally:
     def explain(self) -> str:
         text = f"The final text: {self.outcome.explain()}"
         if self.stale:
-            text += (f" Not counted: the votes of {', '.join(self.stale)}, cast before a bracket changed; "
-                     "they must vote again.")
+            text += (
+                f" Not counted: the votes of {', '.join(self.stale)}, cast before a bracket changed; "
+                "they must vote again."
+            )
         return text
 
     def _repr_html_(self) -> str:
         rows = "".join(f"<tr><td>{_esc(m)}</td><td>{_esc(v)}</td></tr>" for m, v in self.votes.items())
-        return (f"<p><b>{_esc(self.explain())}</b></p>"
-                f"<table><tr><th>delegation</th><th>vote</th></tr>{rows}</table>")
+        return f"<p><b>{_esc(self.explain())}</b></p><table><tr><th>delegation</th><th>vote</th></tr>{rows}</table>"
 
     def __repr__(self) -> str:
         return self.explain()
@@ -268,8 +293,11 @@ class ClassText:
     @property
     def choices(self) -> dict[str, str | None]:
         """Bracketed clause id -> option id in the text (None where the bracket is still open)."""
-        return {line.clause.id: (line.option.option_id if line.option else None)
-                for line in self.lines if line.clause.bracketed}
+        return {
+            line.clause.id: (line.option.option_id if line.option else None)
+            for line in self.lines
+            if line.clause.bracketed
+        }
 
     def markdown(self) -> str:
         """The text as Markdown: preamble, then numbered operative paragraphs."""
@@ -299,6 +327,7 @@ class ClassText:
 # --------------------------------------------------------------------------
 # The session
 # --------------------------------------------------------------------------
+
 
 def where(path: Path) -> str:
     """A session file as the instructor finds it: in the course folder, or in the work folder (MINUSMA_WORK_DIR)."""
@@ -346,19 +375,33 @@ class ClauseSettledError(ValueError):
 class Session(KeptDocument):
     """One class's meeting: every vote on the brackets and on the text, kept on disk as it is cast."""
 
-    def __init__(self, path: Path, draft: ZeroDraft | None = None,
-                 members: Iterable[str] | None = None, permanent: Iterable[str] | None = None):
+    def __init__(
+        self,
+        path: Path,
+        draft: ZeroDraft | None = None,
+        members: Iterable[str] | None = None,
+        permanent: Iterable[str] | None = None,
+    ):
         self.draft = draft or ZeroDraft.load()
         if members is None:
             members, permanent = _council.council_2023()
         members = list(members)
         permanent = list(permanent or ())
-        empty = {"format": SESSION_FORMAT, "name": Path(path).stem, "created_at": now_iso(),
-                 "draft": self.draft.fingerprint, "members": members, "permanent": permanent, "events": []}
+        empty = {
+            "format": SESSION_FORMAT,
+            "name": Path(path).stem,
+            "created_at": now_iso(),
+            "draft": self.draft.fingerprint,
+            "members": members,
+            "permanent": permanent,
+            "events": [],
+        }
         super().__init__(Path(path), empty)
         if self._document["draft"] != self.draft.fingerprint and self.notice is None:
-            self.notice = ("This session was started with another version of the zero draft: votes on options that "
-                           "no longer exist are not counted.")
+            self.notice = (
+                "This session was started with another version of the zero draft: votes on options that "
+                "no longer exist are not counted."
+            )
 
     # -- KeptDocument ------------------------------------------------------------
 
@@ -368,8 +411,12 @@ class Session(KeptDocument):
         if not isinstance(document.get("members"), list) or not isinstance(document.get("events"), list):
             return "its members or events are missing"
         for event in document["events"]:
-            if (not isinstance(event, dict) or event.get("kind") not in _EVENT_KINDS
-                    or not isinstance(event.get("id"), str) or not isinstance(event.get("seq"), int)):
+            if (
+                not isinstance(event, dict)
+                or event.get("kind") not in _EVENT_KINDS
+                or not isinstance(event.get("id"), str)
+                or not isinstance(event.get("seq"), int)
+            ):
                 return "one of its events is damaged"
         return None
 
@@ -382,8 +429,10 @@ class Session(KeptDocument):
         self._document["created_at"] = min(self._document["created_at"], theirs.get("created_at", "~"))
 
     def _notice(self, problem: str, aside_name: str) -> str:
-        return (f"The session file could not be used ({problem}). It was kept, unchanged, as {aside_name}, "
-                "and this session starts empty.")
+        return (
+            f"The session file could not be used ({problem}). It was kept, unchanged, as {aside_name}, "
+            "and this session starts empty."
+        )
 
     # -- who and what ----------------------------------------------------------------
 
@@ -411,18 +460,27 @@ class Session(KeptDocument):
 
     def _append(self, event: dict[str, Any]) -> bool:
         """Add ``event`` under the lock, after everything another process wrote; False if it was there already."""
+
         def change(document: dict[str, Any]) -> bool:
             if any(e["id"] == event["id"] for e in document["events"]):
                 return False
             stored = dict(event, seq=max((e["seq"] for e in document["events"]), default=0) + 1)
             document["events"].append(stored)
             return True
+
         return self.update(change)
 
     # -- recording ---------------------------------------------------------------------
 
-    def vote(self, clause_id: str, delegation: str, ballot: Mapping[str, str], *, by: str = "chair",
-             event_id: str | None = None) -> bool:
+    def vote(
+        self,
+        clause_id: str,
+        delegation: str,
+        ballot: Mapping[str, str],
+        *,
+        by: str = "chair",
+        event_id: str | None = None,
+    ) -> bool:
         """Record ``delegation``'s votes on the options of a bracket (``{"A": "yes", "B": "no"}``), and save.
 
         Options left out of ``ballot`` count as not voted. A later vote of the
@@ -435,31 +493,58 @@ class Session(KeptDocument):
         clean = {}
         for option_id, choice in ballot.items():
             if option_id not in clause.option_ids:
-                raise ValueError(f"clause {clause_id} has no option {option_id!r} (options: "
-                                 f"{', '.join(clause.option_ids)})")
+                raise ValueError(
+                    f"clause {clause_id} has no option {option_id!r} (options: {', '.join(clause.option_ids)})"
+                )
             if choice not in VOTE_CHOICES:
                 raise ValueError(f"a vote is yes, no or abstain, not {choice!r}")
             clean[option_id] = choice
         if self._settled(clause_id) is not None:
             raise ClauseSettledError(f"{clause.title} was agreed without a vote: reopen it before voting on it")
-        return self._append({"id": event_id or uuid.uuid4().hex, "at": now_iso(), "kind": "vote", "item": clause_id,
-                             "delegation": delegation, "ballot": clean, "by": by})
+        return self._append(
+            {
+                "id": event_id or uuid.uuid4().hex,
+                "at": now_iso(),
+                "kind": "vote",
+                "item": clause_id,
+                "delegation": delegation,
+                "ballot": clean,
+                "by": by,
+            }
+        )
 
     def vote_final(self, delegation: str, choice: str, *, by: str = "chair", event_id: str | None = None) -> bool:
         """Record ``delegation``'s vote on the whole text as it stands now, and save."""
         self._check_member(delegation)
         if choice not in VOTE_CHOICES:
             raise ValueError(f"a vote is yes, no or abstain, not {choice!r}")
-        return self._append({"id": event_id or uuid.uuid4().hex, "at": now_iso(), "kind": "vote", "item": FINAL,
-                             "delegation": delegation, "ballot": {"text": choice},
-                             "text": self.text().choices, "by": by})
+        return self._append(
+            {
+                "id": event_id or uuid.uuid4().hex,
+                "at": now_iso(),
+                "kind": "vote",
+                "item": FINAL,
+                "delegation": delegation,
+                "ballot": {"text": choice},
+                "text": self.text().choices,
+                "by": by,
+            }
+        )
 
     def settle(self, clause_id: str, option_id: str) -> bool:
         """Put ``option_id`` into the text without a vote (the room agrees), and save."""
         clause = self.draft.clause(clause_id)
         clause.option(option_id)
-        return self._append({"id": uuid.uuid4().hex, "at": now_iso(), "kind": "settle", "item": clause_id,
-                             "option": option_id, "by": "chair"})
+        return self._append(
+            {
+                "id": uuid.uuid4().hex,
+                "at": now_iso(),
+                "kind": "settle",
+                "item": clause_id,
+                "option": option_id,
+                "by": "chair",
+            }
+        )
 
     def reopen(self, item: str) -> bool:
         """Start a new round on a bracket (or on the final vote): earlier votes stay on file but no longer count."""
@@ -509,8 +594,13 @@ class Session(KeptDocument):
             votes = {m: b[option.option_id] for m, b in ballots.items() if option.option_id in b}
             options.append(OptionTally(option, votes, _council.council_outcome(votes, self.permanent, self.members)))
         carried = [t for t in options if t.outcome.adopted]
-        chosen = max(carried, key=lambda t: (t.outcome.yes, -t.outcome.no, -clause.option_ids.index(
-            t.option.option_id))).option if carried else None
+        chosen = (
+            max(
+                carried, key=lambda t: (t.outcome.yes, -t.outcome.no, -clause.option_ids.index(t.option.option_id))
+            ).option
+            if carried
+            else None
+        )
         complete = len(ballots) == len(self.members) and all(len(b) == len(clause.options) for b in ballots.values())
         if not ballots:
             status = "open"
@@ -597,9 +687,11 @@ class Session(KeptDocument):
     def _repr_html_(self) -> str:
         votes = sum(1 for e in self._document["events"] if e["kind"] == "vote")
         state = "new" if not self._document["events"] else f"continued: {votes} votes already on file"
-        parts = [f"<p><b>Session {_esc(self.name)}</b> ({_esc(state)}). Every vote is saved at once to "
-                 f"<code>{_esc(where(self.path))}</code>; open the same name again after a crash or in "
-                 "the next class period to carry on.</p>"]
+        parts = [
+            f"<p><b>Session {_esc(self.name)}</b> ({_esc(state)}). Every vote is saved at once to "
+            f"<code>{_esc(where(self.path))}</code>; open the same name again after a crash or in "
+            "the next class period to carry on.</p>"
+        ]
         if self.notice:
             parts.append(f"<p style='color:#a40000'>⚠ {_esc(self.notice)}</p>")
         return "".join(parts)
@@ -620,9 +712,13 @@ class SessionSummary:
         rows = "".join(
             f"<tr><td>{_esc(t.clause.title)}</td><td>{_esc(t.status)}</td>"
             f"<td>{_esc(t.chosen.label if t.chosen else '—')}</td><td>{len(t.voted)} of {len(t.members)}</td>"
-            f"<td>{t.round}</td></tr>" for t in self.clauses)
-        return ("<table><tr><th>bracket</th><th>status</th><th>in the text</th><th>voted</th><th>round</th></tr>"
-                f"{rows}</table><p><b>{_esc(self.final.explain())}</b></p>")
+            f"<td>{t.round}</td></tr>"
+            for t in self.clauses
+        )
+        return (
+            "<table><tr><th>bracket</th><th>status</th><th>in the text</th><th>voted</th><th>round</th></tr>"
+            f"{rows}</table><p><b>{_esc(self.final.explain())}</b></p>"
+        )
 
     def __repr__(self) -> str:
         return "\n".join([t.explain() for t in self.clauses] + [self.final.explain()])
@@ -631,6 +727,7 @@ class SessionSummary:
 # --------------------------------------------------------------------------
 # Votes handed in
 # --------------------------------------------------------------------------
+
 
 @dataclass
 class HandinVotes:
@@ -704,8 +801,9 @@ def read_handins(folder: Path, draft: ZeroDraft | None = None, members: Iterable
         result.students += 1
         delegation = _value(sub, DELEGATION_QUESTION)
         if not isinstance(delegation, str):
-            result.problems.append(f"{sub.file}: no delegation chosen ({DELEGATION_QUESTION}), so its votes were "
-                                   "not counted")
+            result.problems.append(
+                f"{sub.file}: no delegation chosen ({DELEGATION_QUESTION}), so its votes were not counted"
+            )
             continue
         for item, ballot in _ballots(sub, draft, result.problems).items():
             if delegation not in members:
@@ -723,8 +821,10 @@ def read_handins(folder: Path, draft: ZeroDraft | None = None, members: Iterable
                     clash.append(option_id)
         if clash:
             who = ", ".join(sorted(by_student))
-            result.conflicts.append(f"{delegation}, {item}: its students ({who}) voted differently on option(s) "
-                                    f"{', '.join(sorted(set(clash)))}; ask the delegation in the room")
+            result.conflicts.append(
+                f"{delegation}, {item}: its students ({who}) voted differently on option(s) "
+                f"{', '.join(sorted(set(clash)))}; ask the delegation in the room"
+            )
             continue
         digest = hashlib.sha256("\n".join([item, delegation, *sorted(stamps[key])]).encode("utf-8")).hexdigest()
         result.ballots[key] = (merged, "handin-" + digest[:24])
@@ -749,8 +849,10 @@ def _ballots(sub, draft: ZeroDraft, problems: list[str]) -> dict[str, dict[str, 
         for label, choice in value.items():
             option_id = _option_id(label, clause)
             if option_id is None or choice not in VOTE_CHOICES:
-                problems.append(f"{sub.file}: an answer to {vote_question(clause.id)} names no option of the draft "
-                                f"({str(label)[:40]!r}); left out")
+                problems.append(
+                    f"{sub.file}: an answer to {vote_question(clause.id)} names no option of the draft "
+                    f"({str(label)[:40]!r}); left out"
+                )
                 continue
             ballot[option_id] = choice
         if ballot:
@@ -764,6 +866,7 @@ def _ballots(sub, draft: ZeroDraft, problems: list[str]) -> dict[str, dict[str, 
 # --------------------------------------------------------------------------
 # The debrief: the class's text beside resolution 2690
 # --------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Comparison:
@@ -779,28 +882,34 @@ class Comparison:
                 continue
             real = next(o for o in line.clause.options if o.in_resolution_2690)
             ours = line.option
-            rows.append({
-                "bracket": line.clause.title,
-                "class": ours.label if ours else f"not agreed ({line.status})",
-                "resolution 2690": real.label,
-                "same": "yes" if ours is not None and ours.option_id == real.option_id else "no",
-            })
+            rows.append(
+                {
+                    "bracket": line.clause.title,
+                    "class": ours.label if ours else f"not agreed ({line.status})",
+                    "resolution 2690": real.label,
+                    "same": "yes" if ours is not None and ours.option_id == real.option_id else "no",
+                }
+            )
         return rows
 
     def _repr_html_(self) -> str:
         rows = "".join("<tr>" + "".join(f"<td>{_esc(v)}</td>" for v in r.values()) + "</tr>" for r in self.rows())
         head = "".join(f"<th>{_esc(k)}</th>" for k in ("bracket", "the class's text", "resolution 2690", "same?"))
-        return (f"<table><tr>{head}</tr>{rows}</table><p>The class's final vote: {_esc(self.final.outcome.explain())}"
-                " Resolution 2690 was adopted on 30 June 2023 by 15 votes to none (UN press release SC/15341).</p>")
+        return (
+            f"<table><tr>{head}</tr>{rows}</table><p>The class's final vote: {_esc(self.final.outcome.explain())}"
+            " Resolution 2690 was adopted on 30 June 2023 by 15 votes to none (UN press release SC/15341).</p>"
+        )
 
     def __repr__(self) -> str:
-        return "\n".join(f"{r['bracket']}: class {r['class']} | 2690 {r['resolution 2690']} | same: {r['same']}"
-                         for r in self.rows())
+        return "\n".join(
+            f"{r['bracket']}: class {r['class']} | 2690 {r['resolution 2690']} | same: {r['same']}" for r in self.rows()
+        )
 
 
 # --------------------------------------------------------------------------
 # HTML and the voting panel
 # --------------------------------------------------------------------------
+
 
 def _esc(text: Any) -> str:
     return html.escape(str(text), quote=True)
@@ -823,11 +932,15 @@ def _draft_html(draft: ZeroDraft) -> str:
         parts.append(f"<p>{prefix}<b>[Bracket: {_esc(clause.title)}]</b> <i>{_esc(clause.question)}</i></p><ul>")
         for option in clause.options:
             closest = f"; closest to: {_esc(option.closest_to)}" if option.closest_to else ""
-            parts.append(f"<li><b>[{_esc(option.option_id)}]</b> {_esc(option.wording)} "
-                         f"<small>({_esc(option.origin)}{closest})</small></li>")
+            parts.append(
+                f"<li><b>[{_esc(option.option_id)}]</b> {_esc(option.wording)} "
+                f"<small>({_esc(option.origin)}{closest})</small></li>"
+            )
         parts.append("</ul>")
-    parts.append("<p><small>Source: data/zero_draft_clauses.csv (each option's basis and sources are in the "
-                 "table).</small></p></div>")
+    parts.append(
+        "<p><small>Source: data/zero_draft_clauses.csv (each option's basis and sources are in the "
+        "table).</small></p></div>"
+    )
     return "".join(parts)
 
 
@@ -838,13 +951,17 @@ def _tally_html(tally: ClauseTally) -> str:
     rows = []
     for t in tally.options:
         o = t.outcome
-        verdict = "passes" if o.adopted else ("vetoed by " + ", ".join(o.vetoed_by) if o.vetoed_by else
-                                              f"fewer than {_council.VOTES_NEEDED} yes")
+        verdict = (
+            "passes"
+            if o.adopted
+            else ("vetoed by " + ", ".join(o.vetoed_by) if o.vetoed_by else f"fewer than {_council.VOTES_NEEDED} yes")
+        )
         mark = " ✔ in the text" if tally.chosen is not None and tally.chosen.option_id == t.option.option_id else ""
-        rows.append(f"<tr><td>{_esc(t.option.label)}</td><td>{o.yes}</td><td>{o.no}</td><td>{o.abstain}</td>"
-                    f"<td>{o.not_voted}</td><td>{_esc(verdict)}{mark}</td></tr>")
-    return (f"<p><b>{_esc(tally.explain())}</b> (round {tally.round})</p>"
-            f"<table>{head}{''.join(rows)}</table>")
+        rows.append(
+            f"<tr><td>{_esc(t.option.label)}</td><td>{o.yes}</td><td>{o.no}</td><td>{o.abstain}</td>"
+            f"<td>{o.not_voted}</td><td>{_esc(verdict)}{mark}</td></tr>"
+        )
+    return f"<p><b>{_esc(tally.explain())}</b> (round {tally.round})</p><table>{head}{''.join(rows)}</table>"
 
 
 class VotingPanel:
@@ -861,8 +978,9 @@ class VotingPanel:
         self._w = widgets
         self.session = session
         items = [(f"{c.title}", c.id) for c in session.draft.bracketed] + [("The final vote on the whole text", FINAL)]
-        self.chooser = widgets.Dropdown(options=items, value=item or items[0][1], description="Vote on:",
-                                        layout=widgets.Layout(width="36em"))
+        self.chooser = widgets.Dropdown(
+            options=items, value=item or items[0][1], description="Vote on:", layout=widgets.Layout(width="36em")
+        )
         self.rows_box = widgets.VBox()
         self.tally_box = widgets.HTML()
         self.status = widgets.HTML()
@@ -874,9 +992,15 @@ class VotingPanel:
         self.chooser.observe(lambda _c: self._build(), names="value")
         self._toggles: dict[tuple[str, str], Any] = {}
         self._building = False
-        self.widget = widgets.VBox([self.chooser, self.rows_box, self.tally_box,
-                                    widgets.HBox([self.reopen_button, self.settle_choice, self.settle_button]),
-                                    self.status])
+        self.widget = widgets.VBox(
+            [
+                self.chooser,
+                self.rows_box,
+                self.tally_box,
+                widgets.HBox([self.reopen_button, self.settle_choice, self.settle_button]),
+                self.status,
+            ]
+        )
         self._build()
 
     @property
@@ -898,15 +1022,21 @@ class VotingPanel:
             current = self.session.ballots(item)
             self.settle_choice.options = [o.label for o in clause.options]
             self.settle_choice.disabled = self.settle_button.disabled = False
-        header = w.HBox([w.HTML("<b>delegation</b>", layout=w.Layout(width="15em"))]
-                        + [w.HTML(f"<b>{_esc(label)}</b>", layout=w.Layout(width="17em")) for _, label in columns])
+        header = w.HBox(
+            [w.HTML("<b>delegation</b>", layout=w.Layout(width="15em"))]
+            + [w.HTML(f"<b>{_esc(label)}</b>", layout=w.Layout(width="17em")) for _, label in columns]
+        )
         rows = [header]
         for member in self.session.members:
             name = member + (" (P5)" if member in self.session.permanent else "")
             cells = [w.HTML(_esc(name), layout=w.Layout(width="15em"))]
             for column, _label in columns:
-                toggle = w.ToggleButtons(options=list(VOTE_CHOICES), value=current.get(member, {}).get(column),
-                                         style={"button_width": "5em"}, layout=w.Layout(width="17em"))
+                toggle = w.ToggleButtons(
+                    options=list(VOTE_CHOICES),
+                    value=current.get(member, {}).get(column),
+                    style={"button_width": "5em"},
+                    layout=w.Layout(width="17em"),
+                )
                 toggle.observe(lambda change, m=member: self._changed(m, change), names="value")
                 self._toggles[(member, column)] = toggle
                 cells.append(toggle)
@@ -927,8 +1057,10 @@ class VotingPanel:
         except (ValueError, OSError) as problem:
             self.status.value = f"<span style='color:#a40000'>⚠ Not saved: {_esc(problem)}</span>"
             return
-        self.status.value = (f"<span style='color:#1a6b2f'>✔ Saved {_esc(member)}'s vote at {now_iso()[11:19]} UTC "
-                             f"({_esc(where(self.session.path))}).</span>")
+        self.status.value = (
+            f"<span style='color:#1a6b2f'>✔ Saved {_esc(member)}'s vote at {now_iso()[11:19]} UTC "
+            f"({_esc(where(self.session.path))}).</span>"
+        )
         self._show_tally()
 
     def _show_tally(self) -> None:

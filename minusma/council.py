@@ -5,6 +5,7 @@ votes, including the concurring votes of the permanent members. By the
 Council's practice since 1946, a permanent member's abstention (or absence) is
 not a veto; only a "no" is.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -45,7 +46,9 @@ class CouncilOutcome:
         return f"{counts}: adopted (at least {VOTES_NEEDED} yes and no permanent member voted no)."
 
 
-def council_outcome(votes: Mapping[str, str], permanent: Iterable[str], members: Iterable[str] | None = None) -> CouncilOutcome:
+def council_outcome(
+    votes: Mapping[str, str], permanent: Iterable[str], members: Iterable[str] | None = None
+) -> CouncilOutcome:
     """Apply the Charter rule: adopted iff >= 9 yes and no permanent member votes no.
 
     ``votes`` maps member to "yes" / "no" / "abstain"; members missing from it

@@ -22,6 +22,7 @@ A text "mentions a later date" when it names a day, a month or a year that
 starts after the moment: "12 September 2023", "Dec 2023", "2023-08", "2024".
 A bare "2023" does not count, since the year began before 30 June.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -36,11 +37,44 @@ REVEAL_LESSON = 8
 HELD_BACK = "[held back until lesson 08]"
 
 _MONTHS = {
-    "jan": 1, "january": 1, "janvier": 1, "feb": 2, "february": 2, "février": 2, "fevrier": 2,
-    "mar": 3, "march": 3, "mars": 3, "apr": 4, "april": 4, "avril": 4, "may": 5, "mai": 5,
-    "jun": 6, "june": 6, "juin": 6, "jul": 7, "july": 7, "juillet": 7, "aug": 8, "august": 8, "août": 8,
-    "aout": 8, "sep": 9, "sept": 9, "september": 9, "septembre": 9, "oct": 10, "october": 10,
-    "octobre": 10, "nov": 11, "november": 11, "novembre": 11, "dec": 12, "december": 12, "décembre": 12,
+    "jan": 1,
+    "january": 1,
+    "janvier": 1,
+    "feb": 2,
+    "february": 2,
+    "février": 2,
+    "fevrier": 2,
+    "mar": 3,
+    "march": 3,
+    "mars": 3,
+    "apr": 4,
+    "april": 4,
+    "avril": 4,
+    "may": 5,
+    "mai": 5,
+    "jun": 6,
+    "june": 6,
+    "juin": 6,
+    "jul": 7,
+    "july": 7,
+    "juillet": 7,
+    "aug": 8,
+    "august": 8,
+    "août": 8,
+    "aout": 8,
+    "sep": 9,
+    "sept": 9,
+    "september": 9,
+    "septembre": 9,
+    "oct": 10,
+    "october": 10,
+    "octobre": 10,
+    "nov": 11,
+    "november": 11,
+    "novembre": 11,
+    "dec": 12,
+    "december": 12,
+    "décembre": 12,
     "decembre": 12,
 }
 _MONTH_NAMES = "|".join(sorted(_MONTHS, key=len, reverse=True))

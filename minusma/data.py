@@ -30,6 +30,7 @@ A lesson set before lesson 08 first calls ``data.as_of("2023-06-30")``: from
 then on, what :func:`load`, :func:`describe` and :func:`catalogue` show stands on
 that day (the rules are in :mod:`minusma.cutoff`).
 """
+
 from __future__ import annotations
 
 import csv
@@ -114,6 +115,7 @@ class Dataset:
 # The schema file
 # --------------------------------------------------------------------------
 
+
 def _schema_error(message: str) -> DataError:
     return DataError(f"data/{SCHEMA_FILE}: {message}")
 
@@ -191,10 +193,7 @@ def schema(name: str) -> Dataset:
     if name not in known:
         close = [n for n in known if name.lower() in n or n in name.lower()]
         hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-        raise DataError(
-            f"There is no dataset called '{name}'.{hint} "
-            f"Run data.catalogue() to see them all."
-        )
+        raise DataError(f"There is no dataset called '{name}'.{hint} Run data.catalogue() to see them all.")
     return known[name]
 
 
@@ -209,6 +208,7 @@ def names(format: str | None = "csv") -> list[str]:
 # --------------------------------------------------------------------------
 # Reading and checking one CSV
 # --------------------------------------------------------------------------
+
 
 def _parse_date(text: str) -> dt.date:
     return dt.date.fromisoformat(text)
@@ -266,7 +266,9 @@ def _read_rows(spec: Dataset) -> tuple[list[str], list[list[str]]]:
     try:
         raw = spec.path.read_bytes()
     except FileNotFoundError:
-        raise DataError(f"{label}: file not found. Is the repository complete? (git status shows missing files)") from None
+        raise DataError(
+            f"{label}: file not found. Is the repository complete? (git status shows missing files)"
+        ) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -291,7 +293,9 @@ def _check_header(spec: Dataset, header: list[str]) -> None:
     expected = [c.name for c in spec.columns]
     missing = [c for c in expected if c not in header]
     if missing:
-        raise DataError(f"{spec.label}: missing column(s) {', '.join(missing)}; the header row is damaged or out of date")
+        raise DataError(
+            f"{spec.label}: missing column(s) {', '.join(missing)}; the header row is damaged or out of date"
+        )
     extra = [c for c in header if c not in expected]
     if extra:
         raise DataError(
@@ -312,14 +316,14 @@ def _frame(spec: Dataset, header: list[str], body: list[list[str]]) -> pd.DataFr
         row_number = index + 2  # as a spreadsheet counts: the header is row 1
         if len(row) != len(header):
             problem = "cut short" if len(row) < len(header) else "has extra cells"
-            raise DataError(
-                f"{spec.label}, row {row_number}: {problem} ({len(row)} cells, expected {len(header)})"
-            )
+            raise DataError(f"{spec.label}, row {row_number}: {problem} ({len(row)} cells, expected {len(header)})")
         for name, cell in zip(header, row):
             column, text = columns[name], cell.strip()
             if not text:
                 if column.required:
-                    raise DataError(f"{spec.label}, row {row_number}, column '{name}': empty, but this column must always be filled")
+                    raise DataError(
+                        f"{spec.label}, row {row_number}, column '{name}': empty, but this column must always be filled"
+                    )
                 typed[name].append(None)
                 continue
             try:
@@ -417,6 +421,7 @@ def validate_all() -> dict[str, int]:
 # Geography
 # --------------------------------------------------------------------------
 
+
 def country_outlines(name: str = "mali_and_neighbours") -> dict[str, list[tuple[list[float], list[float]]]]:
     """Country outlines for a locator map: ``{country: [(lons, lats), ...]}``.
 
@@ -450,6 +455,7 @@ def country_outlines(name: str = "mali_and_neighbours") -> dict[str, list[tuple[
 # Documentation
 # --------------------------------------------------------------------------
 
+
 class Doc(str):
     """Markdown text that Jupyter renders as formatted documentation."""
 
@@ -469,7 +475,9 @@ def _column_table(spec: Dataset) -> list[str]:
             meaning += " Values after a lesson's moment (data.as_of) are held back."
         if c.later:
             meaning += " About events after the decision: the whole column is held back before lesson 08."
-        lines.append(f"| `{c.name}` | {c.type} | {c.unit or '–'} | {'yes' if c.required else 'no'} | {meaning.strip()} |")
+        lines.append(
+            f"| `{c.name}` | {c.type} | {c.unit or '–'} | {'yes' if c.required else 'no'} | {meaning.strip()} |"
+        )
     return lines
 
 
@@ -484,7 +492,14 @@ def describe(name: str, *, everything: bool = False) -> Doc:
     lines = [f"### `{spec.label}`: {spec.title}", ""]
     if spec.row:
         lines += [f"**One row:** {spec.row}", ""]
-    lines += [f"**Sources:** {spec.sources}", "", f"**Accessed:** {spec.accessed}", "", f"**Licence / terms:** {spec.licence}", ""]
+    lines += [
+        f"**Sources:** {spec.sources}",
+        "",
+        f"**Accessed:** {spec.accessed}",
+        "",
+        f"**Licence / terms:** {spec.licence}",
+        "",
+    ]
     if spec.columns:
         lines += _column_table(spec) + [""]
     held = 0
@@ -506,7 +521,8 @@ def catalogue() -> pd.DataFrame:
     """
     rows = [
         {"name": d.name, "file": d.label, "title": d.title, "one row is": d.row}
-        for d in schemas().values() if _moment is None or _shows_something(d, _moment)
+        for d in schemas().values()
+        if _moment is None or _shows_something(d, _moment)
     ]
     return pd.DataFrame(rows).set_index("name")
 

@@ -1,4 +1,5 @@
 """``python -m minusma datadoc``: keep data/README.md in step with datasets.yaml."""
+
 from __future__ import annotations
 
 import argparse
@@ -12,7 +13,9 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m minusma datadoc",
         description="Write data/README.md from data/datasets.yaml, the one place where datasets are documented.",
     )
-    parser.add_argument("--check", action="store_true", help="only report whether data/README.md is up to date (exit 1 if not)")
+    parser.add_argument(
+        "--check", action="store_true", help="only report whether data/README.md is up to date (exit 1 if not)"
+    )
     args = parser.parse_args(argv)
     target = paths.DATA_DIR / "README.md"
     wanted = data.readme_markdown()

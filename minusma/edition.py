@@ -19,6 +19,7 @@ It leaves out ``solutions/``, ``instructor/`` (but its rubric), ``tests/``,
 With ``--git`` the folder is also a git repository with one commit, ready to
 publish for students (for example to pull with nbgitpuller on a JupyterHub).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,8 +50,18 @@ PYPROJECT_SECTIONS = ("build-system", "project", "tool.setuptools")
 #: Where the rubric goes in the edition (``minusma.paths`` looks there when ``instructor/`` is absent).
 RUBRIC_NAME = "rubric.yaml"
 #: Top-level names that must never be in an edition (checked after writing it).
-FORBIDDEN = ("solutions", "instructor", "tests", "benchmarks", "requirements-dev.txt", "conftest.py",
-             ".ci", "CONTRIBUTING.md", "my-work", ".venv")
+FORBIDDEN = (
+    "solutions",
+    "instructor",
+    "tests",
+    "benchmarks",
+    "requirements-dev.txt",
+    "conftest.py",
+    ".ci",
+    "CONTRIBUTING.md",
+    "my-work",
+    ".venv",
+)
 
 GITIGNORE = """\
 # Your own answers and hand-in files: they stay on your computer.
@@ -196,8 +207,9 @@ def write_edition(out: Path, root: Path | None = None, git: bool = False) -> lis
     for relative in written:
         _copy(root / relative, out / relative)
     _copy(root / "instructor" / RUBRIC_NAME, out / RUBRIC_NAME)
-    (out / "pyproject.toml").write_text(student_pyproject((root / "pyproject.toml").read_text(encoding="utf-8")),
-                                        encoding="utf-8")
+    (out / "pyproject.toml").write_text(
+        student_pyproject((root / "pyproject.toml").read_text(encoding="utf-8")), encoding="utf-8"
+    )
     (out / "README.md").write_text(README, encoding="utf-8")
     (out / ".gitignore").write_text(GITIGNORE, encoding="utf-8")
     written += [Path(RUBRIC_NAME), Path("pyproject.toml"), Path("README.md"), Path(".gitignore")]
@@ -213,8 +225,16 @@ def _commit(out: Path) -> None:
     """Make ``out`` a git repository with the edition as its one commit."""
     if shutil.which("git") is None:
         raise EditionError("--git needs the git command, which is not installed")
-    identity = ["-c", "user.name=Leaving Mali course", "-c", "user.email=course@invalid",
-                "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"]
+    identity = [
+        "-c",
+        "user.name=Leaving Mali course",
+        "-c",
+        "user.email=course@invalid",
+        "-c",
+        "commit.gpgsign=false",
+        "-c",
+        "init.defaultBranch=main",
+    ]
     for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "Leaving Mali: student edition"]):
         done = subprocess.run(["git", *identity, *command], cwd=out, capture_output=True, text=True)
         if done.returncode != 0:
@@ -222,8 +242,9 @@ def _commit(out: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m minusma student-edition",
-                                     description=__doc__.splitlines()[0].split(": ", 1)[1])
+    parser = argparse.ArgumentParser(
+        prog="python -m minusma student-edition", description=__doc__.splitlines()[0].split(": ", 1)[1]
+    )
     parser.add_argument("out", type=Path, help="a new (or empty) folder outside the repository")
     parser.add_argument("--git", action="store_true", help="also make it a git repository with one commit")
     args = parser.parse_args(argv)
@@ -232,6 +253,9 @@ def main(argv: list[str] | None = None) -> int:
     except EditionError as problem:
         print(f"student-edition: {problem}", file=sys.stderr)
         return 1
-    print(f"Wrote the student edition to {args.out}: {len(written)} files"
-          + (", as a git repository with one commit" if args.git else "") + ".")
+    print(
+        f"Wrote the student edition to {args.out}: {len(written)} files"
+        + (", as a git repository with one commit" if args.git else "")
+        + "."
+    )
     return 0

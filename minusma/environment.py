@@ -4,6 +4,7 @@
 ``requirements.txt`` and checks that every dataset loads; ``widget_check()``
 shows a slider, with what to do if it appears as plain text instead.
 """
+
 from __future__ import annotations
 
 import re
@@ -49,19 +50,27 @@ def _installed(package: str) -> str | None:
 
 def report() -> pd.DataFrame:
     """One row per check: what was found, what is expected, and whether it is fine."""
-    rows = [{
-        "check": "Python",
-        "found": sys.version.split()[0],
-        "expected": f"{MIN_PYTHON[0]}.{MIN_PYTHON[1]} or newer",
-        "ok": sys.version_info[:2] >= MIN_PYTHON,
-    }]
+    rows = [
+        {
+            "check": "Python",
+            "found": sys.version.split()[0],
+            "expected": f"{MIN_PYTHON[0]}.{MIN_PYTHON[1]} or newer",
+            "ok": sys.version_info[:2] >= MIN_PYTHON,
+        }
+    ]
     for package, version in pinned_packages().items():
         found = _installed(package)
         rows.append({"check": package, "found": found or "not installed", "expected": version, "ok": found == version})
     try:
         counts = data.validate_all()
-        rows.append({"check": "datasets in data/", "found": f"{len(counts)} load and pass their checks",
-                     "expected": "all load", "ok": True})
+        rows.append(
+            {
+                "check": "datasets in data/",
+                "found": f"{len(counts)} load and pass their checks",
+                "expected": "all load",
+                "ok": True,
+            }
+        )
     except data.DataError as problem:
         rows.append({"check": "datasets in data/", "found": str(problem), "expected": "all load", "ok": False})
     return pd.DataFrame(rows).set_index("check")
@@ -74,8 +83,10 @@ def summary(table: pd.DataFrame | None = None) -> str:
     if bad.empty:
         return "Everything checks out: the packages are the tested versions and every dataset loads."
     names = ", ".join(bad.index)
-    return (f"Not quite: {names}. Start the course with `python course.py start`, which installs "
-            "the tested versions; if a dataset fails, the message names the file and row.")
+    return (
+        f"Not quite: {names}. Start the course with `python course.py start`, which installs "
+        "the tested versions; if a dataset fails, the message names the file and row."
+    )
 
 
 def widget_check():
@@ -86,4 +97,3 @@ def widget_check():
     echo = widgets.Label(value="You chose 5.")
     slider.observe(lambda change: setattr(echo, "value", f"You chose {change['new']}."), names="value")
     return widgets.VBox([slider, echo, widgets.HTML(value=WIDGET_HELP)])
-

@@ -5,6 +5,7 @@ keeps outputs and execution counts, and drops the stored widget state
 (``metadata.widgets``), whose ids change on every run. Answers that the run
 saves go to a throw-away work folder, never into the developer's ``my-work/``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,8 +28,9 @@ def execute_notebook(path: Path, timeout: int = 600) -> None:
         os.environ["MINUSMA_WORK_DIR"] = work  # the kernel inherits it
         try:
             # store_widget_state=False crashes nbclient 0.11 on Output widgets; strip afterwards instead
-            NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                           resources={"metadata": {"path": str(path.parent)}}).execute()
+            NotebookClient(
+                nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+            ).execute()
         finally:
             if previous is None:
                 os.environ.pop("MINUSMA_WORK_DIR", None)

@@ -3,6 +3,7 @@
 They let a student poke at a dataset without writing code yet; nothing here
 is saved or graded (graded questions live in :mod:`minusma.questions`).
 """
+
 from __future__ import annotations
 
 import html
@@ -23,15 +24,18 @@ def rows_matching(frame: pd.DataFrame, column: str, value: str) -> pd.DataFrame:
     return frame[frame[column].astype("string") == value]
 
 
-def filter_table(frame: pd.DataFrame, column: str, show: Sequence[str] | None = None, description: str | None = None) -> widgets.VBox:
+def filter_table(
+    frame: pd.DataFrame, column: str, show: Sequence[str] | None = None, description: str | None = None
+) -> widgets.VBox:
     """A drop-down of the values in ``column`` and the matching rows beneath it.
 
     ``show`` picks the columns to display (all by default). The table shows
     how many rows match, so a student can check a count they computed.
     """
     values = [ALL] + sorted(str(v) for v in frame[column].dropna().unique())
-    chooser = widgets.Dropdown(options=values, value=ALL, description=description or column,
-                               style={"description_width": "initial"})
+    chooser = widgets.Dropdown(
+        options=values, value=ALL, description=description or column, style={"description_width": "initial"}
+    )
     count = widgets.Label()
     table = widgets.HTML()
     columns = list(show) if show else list(frame.columns)
@@ -46,8 +50,12 @@ def filter_table(frame: pd.DataFrame, column: str, show: Sequence[str] | None = 
     return widgets.VBox([chooser, count, table])
 
 
-def council_ballot(members: Sequence[str], permanent: Sequence[str], start: dict[str, str] | None = None,
-                   title: str = "What if? Change any vote") -> widgets.VBox:
+def council_ballot(
+    members: Sequence[str],
+    permanent: Sequence[str],
+    start: dict[str, str] | None = None,
+    title: str = "What if? Change any vote",
+) -> widgets.VBox:
     """A Council ballot to play with: yes / no / abstain for each member, and the outcome as votes change.
 
     ``start`` (member -> "yes" / "no" / "abstain") sets the first ballot, for
@@ -73,9 +81,12 @@ def council_ballot(members: Sequence[str], permanent: Sequence[str], start: dict
     buttons = {}
     for member in members:
         name = member + (" (permanent)" if member in permanent else "")
-        buttons[member] = widgets.ToggleButtons(options=list(spec.VOTE_CHOICES), value=start.get(member),
-                                                description=name, style={"description_width": "16em",
-                                                                         "button_width": "6em"})
+        buttons[member] = widgets.ToggleButtons(
+            options=list(spec.VOTE_CHOICES),
+            value=start.get(member),
+            description=name,
+            style={"description_width": "16em", "button_width": "6em"},
+        )
     outcome = widgets.HTML()
 
     def refresh(_change=None):

@@ -12,6 +12,7 @@ file since we last did, and :class:`KeptDocument` makes every change a
 read-merge-write that holds a cross-process lock (``filelock``), so two
 kernels or two graders saving at the same moment never lose each other's work.
 """
+
 from __future__ import annotations
 
 import datetime as _dt

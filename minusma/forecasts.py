@@ -27,6 +27,7 @@ For the instructor (``instructor/class_forecasts.ipynb`` and
 Forecasts a student marks as already known are kept apart: they are scored,
 but never count in the ranking.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -50,10 +51,25 @@ JOURNAL_COLUMNS = ["question_id", "notebook", "saved_at", "words", "text"]
 
 #: The worked example's forecaster: probabilities invented for practice, one per forecast question of 00–04.
 _EXAMPLE = [
-    ("00.withdrawal_on_time", "00_start_here", 60, "The deadline is tight, but the Council and Mali both want the mission gone."),
+    (
+        "00.withdrawal_on_time",
+        "00_start_here",
+        60,
+        "The deadline is tight, but the Council and Mali both want the mission gone.",
+    ),
     ("01.election_by_feb_2024", "01_the_request", 40, "The transition has moved its dates before."),
-    ("01.army_in_kidal", "01_the_request", 35, "The army wants Kidal back, but the armed groups have held it for years."),
-    ("03.equipment_destroyed", "03_what_minusma_was", 55, "Six months is short and Bamako controls flights and convoys."),
+    (
+        "01.army_in_kidal",
+        "01_the_request",
+        35,
+        "The army wants Kidal back, but the armed groups have held it for years.",
+    ),
+    (
+        "03.equipment_destroyed",
+        "03_what_minusma_was",
+        55,
+        "Six months is short and Bamako controls flights and convoys.",
+    ),
     ("04.algiers_in_force", "04_consequences", 35, "The process has stalled and Bamako wants to revisit its terms."),
 ]
 
@@ -61,6 +77,7 @@ _EXAMPLE = [
 # --------------------------------------------------------------------------
 # A student's own forecasts and journals
 # --------------------------------------------------------------------------
+
 
 def _before_reveal(notebook: str) -> bool:
     return bool(paths.NOTEBOOK_NAME.match(notebook)) and int(notebook[:2]) < REVEAL_NOTEBOOK
@@ -92,8 +109,11 @@ def _answers(notebook: str) -> dict:
 
 def already_known_ids(ticked) -> set[str]:
     """The question ids in the options ticked in ``08.already_knew`` ("00.withdrawal_on_time: ...")."""
-    return {str(option).split(":", 1)[0].strip() for option in ticked or () if paths.QUESTION_ID.match(
-        str(option).split(":", 1)[0].strip())}
+    return {
+        str(option).split(":", 1)[0].strip()
+        for option in ticked or ()
+        if paths.QUESTION_ID.match(str(option).split(":", 1)[0].strip())
+    }
 
 
 def _already_known() -> set[str] | None:
@@ -104,15 +124,32 @@ def _already_known() -> set[str] | None:
 
 def _forecast_frame(rows: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=FORECAST_COLUMNS)
-    return frame.astype({"question_id": "string", "notebook": "string", "probability": "Int64", "reason": "string",
-                         "already_knew": "boolean"}).assign(
-        locked_at=pd.to_datetime(frame["locked_at"], utc=True).dt.tz_localize(None))
+    return frame.astype(
+        {
+            "question_id": "string",
+            "notebook": "string",
+            "probability": "Int64",
+            "reason": "string",
+            "already_knew": "boolean",
+        }
+    ).assign(locked_at=pd.to_datetime(frame["locked_at"], utc=True).dt.tz_localize(None))
 
 
 def example_forecasts() -> pd.DataFrame:
     """The forecasts of the worked example's forecaster (invented probabilities), in the table :func:`my_forecasts` gives."""
-    return _forecast_frame([{"question_id": qid, "notebook": nb, "probability": p, "reason": reason,
-                             "locked_at": None, "already_knew": False} for qid, nb, p, reason in _EXAMPLE])
+    return _forecast_frame(
+        [
+            {
+                "question_id": qid,
+                "notebook": nb,
+                "probability": p,
+                "reason": reason,
+                "locked_at": None,
+                "already_knew": False,
+            }
+            for qid, nb, p, reason in _EXAMPLE
+        ]
+    )
 
 
 def my_forecasts(example_if_none: bool = True) -> pd.DataFrame:
@@ -135,15 +172,24 @@ def my_forecasts(example_if_none: bool = True) -> pd.DataFrame:
             if not value.get("locked_at"):
                 unlocked.append(qid)
                 continue
-            rows.append({"question_id": qid, "notebook": notebook, "probability": value.get("probability"),
-                         "reason": value.get("reason", ""), "locked_at": value["locked_at"],
-                         "already_knew": qid in (known or set())})
+            rows.append(
+                {
+                    "question_id": qid,
+                    "notebook": notebook,
+                    "probability": value.get("probability"),
+                    "reason": value.get("reason", ""),
+                    "locked_at": value["locked_at"],
+                    "already_knew": qid in (known or set()),
+                }
+            )
     if unlocked:
         print(f"Saved but never locked, so not scored: {', '.join(unlocked)}.")
     if not rows:
         print(f"No locked forecast was found in {_answers_folder_name()}.")
         if example_if_none:
-            print("To practise, here are the worked example's forecasts instead; your own score needs your own forecasts.")
+            print(
+                "To practise, here are the worked example's forecasts instead; your own score needs your own forecasts."
+            )
             return example_forecasts()
     elif known is None:
         print(f"You have not answered {ALREADY_KNEW_ID} yet: already_knew is False everywhere until you do.")
@@ -156,18 +202,27 @@ def my_journals() -> pd.DataFrame:
     for notebook in _answers_notebooks():
         for qid, entry in sorted(_answers(notebook).items()):
             if qid.endswith(".journal") and entry.get("type") == "written" and isinstance(entry.get("value"), str):
-                rows.append({"question_id": qid, "notebook": notebook, "saved_at": entry.get("saved_at"),
-                             "words": spec.word_count(entry["value"]), "text": entry["value"]})
+                rows.append(
+                    {
+                        "question_id": qid,
+                        "notebook": notebook,
+                        "saved_at": entry.get("saved_at"),
+                        "words": spec.word_count(entry["value"]),
+                        "text": entry["value"],
+                    }
+                )
     if not rows:
         print(f"No decision journal entry was found in {_answers_folder_name()}.")
     frame = pd.DataFrame(rows, columns=JOURNAL_COLUMNS)
     return frame.astype({"question_id": "string", "notebook": "string", "words": "Int64", "text": "string"}).assign(
-        saved_at=pd.to_datetime(frame["saved_at"], utc=True).dt.tz_localize(None))
+        saved_at=pd.to_datetime(frame["saved_at"], utc=True).dt.tz_localize(None)
+    )
 
 
 # --------------------------------------------------------------------------
 # The course's forecast questions and their outcomes
 # --------------------------------------------------------------------------
+
 
 def forecast_questions(solutions_dir: Path | None = None) -> list[spec.QuestionSpec]:
     """Every forecast question of the notebooks before 08, in order, read from ``solutions/`` (keys included)."""
@@ -187,6 +242,7 @@ def outcomes(solutions_dir: Path | None = None) -> dict[str, bool]:
 # --------------------------------------------------------------------------
 # The class view (instructor)
 # --------------------------------------------------------------------------
+
 
 def brier(probability: float, outcome: bool) -> float:
     """One forecast's Brier score, probability in per cent: ``(p/100 - outcome)**2`` (for the instructor's tables)."""
@@ -262,39 +318,71 @@ def class_forecasts(submissions_dir: Path, solutions_dir: Path | None = None) ->
             if not isinstance(value, dict) or not value.get("locked_at"):
                 continue
             probability = value.get("probability")
-            if isinstance(probability, bool) or not isinstance(probability, (int, float)) or not 0 <= probability <= 100:
+            if (
+                isinstance(probability, bool)
+                or not isinstance(probability, (int, float))
+                or not 0 <= probability <= 100
+            ):
                 continue
             if qid not in resolved:
                 pending.add(qid)
                 continue
             raw.append((sub.student_id, qid, float(probability)))
     labels = _labels(sid for sid, _, _ in raw)
-    rows = [{"forecaster": labels[sid], "question_id": qid, "probability": p, "outcome": resolved[qid],
-             "brier": round(brier(p, resolved[qid]), 6), "already_knew": qid in known.get(sid, set())}
-            for sid, qid, p in raw]
-    forecasts = pd.DataFrame(rows, columns=["forecaster", "question_id", "probability", "outcome", "brier",
-                                            "already_knew"])
+    rows = [
+        {
+            "forecaster": labels[sid],
+            "question_id": qid,
+            "probability": p,
+            "outcome": resolved[qid],
+            "brier": round(brier(p, resolved[qid]), 6),
+            "already_knew": qid in known.get(sid, set()),
+        }
+        for sid, qid, p in raw
+    ]
+    forecasts = pd.DataFrame(
+        rows, columns=["forecaster", "question_id", "probability", "outcome", "brier", "already_knew"]
+    )
     forecasts = forecasts.astype({"outcome": bool, "already_knew": bool, "probability": float, "brier": float})
     forecasts = forecasts.sort_values(["forecaster", "question_id"], ignore_index=True)
     problems = [f"{p.file}: {p.problem}" for p in intake.problems]
-    return ClassForecasts(forecasts=forecasts, ranking=_ranking(forecasts), questions=_questions(forecasts),
-                          pseudonyms=labels, pending=sorted(pending), problems=problems)
+    return ClassForecasts(
+        forecasts=forecasts,
+        ranking=_ranking(forecasts),
+        questions=_questions(forecasts),
+        pseudonyms=labels,
+        pending=sorted(pending),
+        problems=problems,
+    )
 
 
 def _ranking(forecasts: pd.DataFrame) -> pd.DataFrame:
-    columns = ["rank", "forecaster", "scored", "mean_brier", "better_than_no_skill", "already_knew",
-               "mean_brier_already_knew"]
+    columns = [
+        "rank",
+        "forecaster",
+        "scored",
+        "mean_brier",
+        "better_than_no_skill",
+        "already_knew",
+        "mean_brier_already_knew",
+    ]
     rows = []
     for name, mine in forecasts.groupby("forecaster", sort=True):
         blind, known = mine[~mine["already_knew"]], mine[mine["already_knew"]]
-        rows.append({"forecaster": name, "scored": len(blind),
-                     "mean_brier": round(blind["brier"].mean(), 4) if len(blind) else float("nan"),
-                     "already_knew": len(known),
-                     "mean_brier_already_knew": round(known["brier"].mean(), 4) if len(known) else float("nan")})
+        rows.append(
+            {
+                "forecaster": name,
+                "scored": len(blind),
+                "mean_brier": round(blind["brier"].mean(), 4) if len(blind) else float("nan"),
+                "already_knew": len(known),
+                "mean_brier_already_knew": round(known["brier"].mean(), 4) if len(known) else float("nan"),
+            }
+        )
     table = pd.DataFrame(rows, columns=columns[1:])
     table["better_than_no_skill"] = (NO_SKILL_BRIER - table["mean_brier"]).round(4)
-    table = table.sort_values(["mean_brier", "scored", "forecaster"], ascending=[True, False, True],
-                              na_position="last", ignore_index=True)
+    table = table.sort_values(
+        ["mean_brier", "scored", "forecaster"], ascending=[True, False, True], na_position="last", ignore_index=True
+    )
     table["rank"] = table["mean_brier"].rank(method="min").astype("Int64")
     return table[columns]
 
@@ -305,9 +393,16 @@ def _questions(forecasts: pd.DataFrame) -> pd.DataFrame:
     for qid, made in forecasts[~forecasts["already_knew"]].groupby("question_id", sort=True):
         outcome = bool(made["outcome"].iloc[0])
         mean_p = made["probability"].mean()
-        rows.append({"question_id": qid, "outcome": outcome, "forecasts": len(made),
-                     "mean_probability": round(mean_p, 2), "mean_brier": round(made["brier"].mean(), 4),
-                     "crowd_brier": round(brier(mean_p, outcome), 4)})
+        rows.append(
+            {
+                "question_id": qid,
+                "outcome": outcome,
+                "forecasts": len(made),
+                "mean_probability": round(mean_p, 2),
+                "mean_brier": round(made["brier"].mean(), 4),
+                "crowd_brier": round(brier(mean_p, outcome), 4),
+            }
+        )
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -325,8 +420,11 @@ def write_class_view(view: ClassForecasts, out_dir: Path) -> list[Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, table in (("forecast_ranking.csv", view.ranking), ("forecast_questions.csv", view.questions),
-                        ("class_forecasts.csv", view.forecasts)):
+    for name, table in (
+        ("forecast_ranking.csv", view.ranking),
+        ("forecast_questions.csv", view.questions),
+        ("class_forecasts.csv", view.forecasts),
+    ):
         table.to_csv(out_dir / name, index=False)
         written.append(out_dir / name)
     from .grading.names import csv_text
@@ -337,10 +435,14 @@ def write_class_view(view: ClassForecasts, out_dir: Path) -> list[Path]:
     written.append(out_dir / "forecast_labels.csv")
     blind = view.blind()
     with plots.style():
-        fig = plots.calibration_chart(blind["probability"], blind["outcome"], show=False,
-                                      title="The class's forecasts against what happened",
-                                      source="class hand-ins, notebooks 00–07; outcomes: data/forecast_resolutions.csv",
-                                      note="forecasts marked 'I already knew' are left out")
+        fig = plots.calibration_chart(
+            blind["probability"],
+            blind["outcome"],
+            show=False,
+            title="The class's forecasts against what happened",
+            source="class hand-ins, notebooks 00–07; outcomes: data/forecast_resolutions.csv",
+            note="forecasts marked 'I already knew' are left out",
+        )
         fig.savefig(out_dir / "class_calibration.png", bbox_inches="tight")
         plots.plt.close(fig)
     written.append(out_dir / "class_calibration.png")
@@ -351,17 +453,31 @@ def write_class_view(view: ClassForecasts, out_dir: Path) -> list[Path]:
 # A made-up class (instructor notebook, tests)
 # --------------------------------------------------------------------------
 
-def _demo_hand_in(notebook: str, student_id: str, name: str, answers: dict,
-                  created_at: str = "2023-06-30T09:00:00.000Z", submitted_at: str = "2023-06-30T10:00:00.000Z") -> dict:
+
+def _demo_hand_in(
+    notebook: str,
+    student_id: str,
+    name: str,
+    answers: dict,
+    created_at: str = "2023-06-30T09:00:00.000Z",
+    submitted_at: str = "2023-06-30T10:00:00.000Z",
+) -> dict:
     """A hand-in document (checksum included) as the hand-in button writes it, for a made-up student."""
     from . import __version__, submission
 
-    return submission.build(notebook=notebook, student={"id": student_id, "name": name}, answers=answers,
-                            created_at=created_at, submitted_at=submitted_at, module_version=__version__)
+    return submission.build(
+        notebook=notebook,
+        student={"id": student_id, "name": name},
+        answers=answers,
+        created_at=created_at,
+        submitted_at=submitted_at,
+        module_version=__version__,
+    )
 
 
-def write_demo_class(folder: Path, n_students: int = 12, seed: int = 0,
-                     solutions_dir: Path | None = None) -> list[Path]:
+def write_demo_class(
+    folder: Path, n_students: int = 12, seed: int = 0, solutions_dir: Path | None = None
+) -> list[Path]:
     """Write a made-up class's hand-ins into ``folder``: every forecast notebook of 00–07, and notebook 08.
 
     Each student locks each forecast question at a random probability (a few
@@ -389,19 +505,40 @@ def write_demo_class(folder: Path, n_students: int = 12, seed: int = 0,
                 probability = int(min(100, max(0, round(rng.gauss(50 + lean, 22)))))
                 locked = rng.random() > 0.05
                 stamp = "2023-06-30T10:00:00.000Z"
-                answers[qid] = {"type": "forecast", "saved_at": stamp, "checks": 0,
-                                "value": {"probability": probability, "reason": "A reason in one line.",
-                                          "locked_at": stamp if locked else None}}
+                answers[qid] = {
+                    "type": "forecast",
+                    "saved_at": stamp,
+                    "checks": 0,
+                    "value": {
+                        "probability": probability,
+                        "reason": "A reason in one line.",
+                        "locked_at": stamp if locked else None,
+                    },
+                }
             path = folder / f"{sid}__{notebook}.json"
             write_json_atomic(path, _demo_hand_in(notebook, sid, name, answers))
             written.append(path)
         knew = [f"{q.id}: (demo)" for q in questions if rng.random() < 0.1]
-        answers = {ALREADY_KNEW_ID: {"type": "multiple_choice", "value": knew or ["None of them: I knew none of these outcomes"],
-                                     "saved_at": "2023-07-01T10:00:00.000Z", "checks": 0}}
+        answers = {
+            ALREADY_KNEW_ID: {
+                "type": "multiple_choice",
+                "value": knew or ["None of them: I knew none of these outcomes"],
+                "saved_at": "2023-07-01T10:00:00.000Z",
+                "checks": 0,
+            }
+        }
         path = folder / f"{sid}__08_what_happened_next.json"
-        write_json_atomic(path, _demo_hand_in("08_what_happened_next", sid, name, answers,
-                                               created_at="2023-07-01T09:00:00.000Z",
-                                               submitted_at="2023-07-01T10:30:00.000Z"))
+        write_json_atomic(
+            path,
+            _demo_hand_in(
+                "08_what_happened_next",
+                sid,
+                name,
+                answers,
+                created_at="2023-07-01T09:00:00.000Z",
+                submitted_at="2023-07-01T10:30:00.000Z",
+            ),
+        )
         written.append(path)
     return written
 
@@ -418,10 +555,12 @@ def _notebook_of(qid: str, solutions_dir: Path | None = None) -> str:
 # Command line: python -m minusma forecasts SUBMISSIONS --out GRADES
 # --------------------------------------------------------------------------
 
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m minusma forecasts",
-        description="The class's forecasts, scored and anonymised: a Brier ranking and a calibration chart.")
+        description="The class's forecasts, scored and anonymised: a Brier ranking and a calibration chart.",
+    )
     parser.add_argument("submissions", type=Path, help="the folder of hand-ins (as for the grade command)")
     parser.add_argument("--out", type=Path, required=True, help="where to write the tables and the chart")
     parser.add_argument("--solutions", type=Path, default=None, help="where the keys come from (default: solutions/)")
@@ -431,8 +570,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     view = class_forecasts(args.submissions, args.solutions)
     written = write_class_view(view, args.out)
-    print(f"{len(view.ranking)} forecasters, {len(view.forecasts)} forecasts scored "
-          f"({int(view.forecasts['already_knew'].sum())} marked as already known, kept apart).")
+    print(
+        f"{len(view.ranking)} forecasters, {len(view.forecasts)} forecasts scored "
+        f"({int(view.forecasts['already_knew'].sum())} marked as already known, kept apart)."
+    )
     if view.pending:
         print(f"Not scored yet (no outcome in the keys): {', '.join(view.pending)}.")
     for path in written:

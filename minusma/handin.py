@@ -6,6 +6,7 @@ in the format of :mod:`minusma.submission` (schema in
 ``minusma/schemas/submission.schema.json``). Handing in again replaces the
 file with the newer answers; the answers file itself is never changed.
 """
+
 from __future__ import annotations
 
 import html
@@ -50,8 +51,12 @@ def hand_in(notebook: str) -> Path:
     if not answers:
         raise HandInError("There is nothing to hand in yet: answer at least one question.")
     document = submission.build(
-        notebook=notebook, student=student, answers=answers, created_at=answers_store.created_at,
-        submitted_at=now_iso(), module_version=__version__,
+        notebook=notebook,
+        student=student,
+        answers=answers,
+        created_at=answers_store.created_at,
+        submitted_at=now_iso(),
+        module_version=__version__,
     )
     problems = submission.schema_errors(document)
     if problems:  # a bug of ours, not the student's: say so plainly
@@ -79,20 +84,27 @@ def changed_since(notebook: str, handed_in: dict) -> list[str]:
     answers_store = _store.get_store(notebook)
     answers_store.refresh()
     given = handed_in.get("answers", {})
-    return sorted(qid for qid, entry in answers_store.answers.items()
-                  if qid not in given or given[qid].get("value") != entry["value"])
+    return sorted(
+        qid
+        for qid, entry in answers_store.answers.items()
+        if qid not in given or given[qid].get("value") != entry["value"]
+    )
 
 
 def where_to_find(path: Path) -> str:
     """How a student gets the hand-in file out of JupyterLab, as HTML."""
     shown = paths.display_path(path)
     if Path(shown).is_absolute():  # the work folder is outside the course folder (a hub, a test)
-        return (f"The file is <code>{html.escape(shown)}</code>, outside the course folder: "
-                "ask your instructor how hand-ins are collected here.")
-    return (f"The file is <code>{html.escape(shown)}</code> in the course folder. To upload it: in the file "
-            "browser on the left, go to the course folder (the top of the path), open "
-            f"<code>{html.escape(str(Path(shown).parent.as_posix()))}</code>, right-click the file, choose "
-            "<b>Download</b>, then upload that file to your course site.")
+        return (
+            f"The file is <code>{html.escape(shown)}</code>, outside the course folder: "
+            "ask your instructor how hand-ins are collected here."
+        )
+    return (
+        f"The file is <code>{html.escape(shown)}</code> in the course folder. To upload it: in the file "
+        "browser on the left, go to the course folder (the top of the path), open "
+        f"<code>{html.escape(str(Path(shown).parent.as_posix()))}</code>, right-click the file, choose "
+        "<b>Download</b>, then upload that file to your course site."
+    )
 
 
 #: Live hand-in buttons of this kernel, by notebook: every saved answer tells them (see :func:`answers_changed`).
@@ -112,8 +124,9 @@ class HandInButton(widgets.VBox):
     def __init__(self, notebook: str):
         self.notebook = notebook
         self.path: Path | None = None
-        self._button = widgets.Button(description="Hand in", icon="upload",
-                                      tooltip=f"Write your submission file for {notebook}")
+        self._button = widgets.Button(
+            description="Hand in", icon="upload", tooltip=f"Write your submission file for {notebook}"
+        )
         self._button.on_click(lambda _b: self.click())
         self._status = widgets.HTML()
         self._status.add_class("minusma-status")
@@ -133,11 +146,13 @@ class HandInButton(widgets.VBox):
         changed = changed_since(self.notebook, handed_in)
         if changed:
             listed = ", ".join(changed[:6]) + (" …" if len(changed) > 6 else "")
-            self._status.value = (f'<span style="color:#8a4b00">⚠ You last handed in on {html.escape(when)}, and have '
-                                  f"changed {len(changed)} answer(s) since ({html.escape(listed)}). Press "
-                                  "<b>Hand in</b> again, then upload the new file.</span>")
+            self._status.value = (
+                f'<span style="color:#8a4b00">⚠ You last handed in on {html.escape(when)}, and have '
+                f"changed {len(changed)} answer(s) since ({html.escape(listed)}). Press "
+                "<b>Hand in</b> again, then upload the new file.</span>"
+            )
         elif not self._status.value:
-            self._status.value = (f"Last handed in on {html.escape(when)}; no answer has changed since.")
+            self._status.value = f"Last handed in on {html.escape(when)}; no answer has changed since."
 
     def click(self) -> Path | None:
         """Hand in now; show what was handed in and where the file is (or what is missing)."""
@@ -152,7 +167,8 @@ class HandInButton(widgets.VBox):
             f'<span style="color:#1a6b2f">✔ Handed in {len(answered)} answer(s) on '
             f"{html.escape(_readable(document['submitted_at']))}: {html.escape(', '.join(answered))}.</span><br>"
             f"{where_to_find(self.path)}<br><small>Changed an answer later? Hand in again: the file is "
-            "replaced.</small>")
+            "replaced.</small>"
+        )
         return self.path
 
     def __repr__(self) -> str:

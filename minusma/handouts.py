@@ -21,6 +21,7 @@ and source, which are text cells and figure labels. A cell tagged
 
 Solutions are refused: a handout is for students.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,8 +45,17 @@ from .spec import QuestionSpec, question_calls
 
 #: Debian's Chromium prints the PDFs; override with MINUSMA_CHROMIUM (a path).
 CHROMIUM = Path(os.environ.get("MINUSMA_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", "--no-pdf-header-footer"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--no-pdf-header-footer",
+]
 #: The folders handouts are made of (solutions/ never).
 FOLDERS = ("notebooks", "exercises")
 #: A cell with this tag starts on a new printed page.
@@ -67,21 +77,26 @@ def _esc(text: Any) -> str:
 
 # ------------------------------------------------------------------ questions as text
 
+
 def _lines(count: int) -> str:
     return '<div class="handout-lines">' + '<div class="handout-line"></div>' * count + "</div>"
 
 
 def _choices(options: tuple[str, ...], box: str) -> str:
-    return "<ul class=\"handout-choices\">" + "".join(
-        f'<li><span class="handout-box">{box}</span> {_esc(o)}</li>' for o in options) + "</ul>"
+    return (
+        '<ul class="handout-choices">'
+        + "".join(f'<li><span class="handout-box">{box}</span> {_esc(o)}</li>' for o in options)
+        + "</ul>"
+    )
 
 
 def _grid(rows: list[str], columns: list[str], row_heading: str) -> str:
     head = "".join(f"<th>{_esc(c)}</th>" for c in columns)
-    body = "".join(f"<tr><td>{_esc(r)}</td>" + '<td class="handout-cell">☐</td>' * len(columns) + "</tr>"
-                   for r in rows)
-    return (f'<table class="handout-grid"><thead><tr><th>{_esc(row_heading)}</th>{head}</tr></thead>'
-            f"<tbody>{body}</tbody></table>")
+    body = "".join(f"<tr><td>{_esc(r)}</td>" + '<td class="handout-cell">☐</td>' * len(columns) + "</tr>" for r in rows)
+    return (
+        f'<table class="handout-grid"><thead><tr><th>{_esc(row_heading)}</th>{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table>"
+    )
 
 
 def _points(points: float) -> str:
@@ -92,10 +107,17 @@ def _points(points: float) -> str:
 def question_html(question: QuestionSpec) -> str:
     """One question as printed text: prompt, what to do, the options and lines to write on. Never the key."""
     s = question
-    how = ("graded by your instructor" if s.graded == "hand" else
-           "scored later, against what happens" if s.type == "forecast" else "checked automatically")
-    parts = [f'<p class="handout-prompt"><b>{_esc(s.prompt)}</b></p>',
-             f'<p class="handout-meta">Question {_esc(s.id)} · {_points(s.points)} · {how}</p>']
+    how = (
+        "graded by your instructor"
+        if s.graded == "hand"
+        else "scored later, against what happens"
+        if s.type == "forecast"
+        else "checked automatically"
+    )
+    parts = [
+        f'<p class="handout-prompt"><b>{_esc(s.prompt)}</b></p>',
+        f'<p class="handout-meta">Question {_esc(s.id)} · {_points(s.points)} · {how}</p>',
+    ]
     if s.type == "single_choice":
         parts += ["<p><i>Tick one.</i></p>", _choices(s.options, "○")]
     elif s.type == "multiple_choice":
@@ -105,22 +127,30 @@ def question_html(question: QuestionSpec) -> str:
         parts.append(f'<p>Answer: <span class="handout-blank"></span>{unit}</p>')
     elif s.type == "order":
         parts.append(f"<p><i>Number the {len(s.items)} items from 1 (first) to {len(s.items)}.</i></p>")
-        parts.append("<ul class=\"handout-choices\">" + "".join(
-            f'<li><span class="handout-number"></span> {_esc(item)}</li>' for item in s.items) + "</ul>")
+        parts.append(
+            '<ul class="handout-choices">'
+            + "".join(f'<li><span class="handout-number"></span> {_esc(item)}</li>' for item in s.items)
+            + "</ul>"
+        )
     elif s.type == "classify":
         parts += ["<p><i>Tick one category for each item.</i></p>", _grid(list(s.items), list(s.categories), "item")]
     elif s.type == "forecast":
-        parts.append('<p>Probability: <span class="handout-blank handout-short"></span> % '
-                     '<small>(0 = it will certainly not happen, 100 = it certainly will)</small></p>')
+        parts.append(
+            '<p>Probability: <span class="handout-blank handout-short"></span> % '
+            "<small>(0 = it will certainly not happen, 100 = it certainly will)</small></p>"
+        )
         parts += ["<p>Reason, in one line:</p>", _lines(1)]
     elif s.type == "vote":
         from .council import VOTES_NEEDED, members_of
 
         members, permanent = members_of(s)
         rows = [m + (" (permanent)" if m in permanent else "") for m in members]
-        parts += [f"<p><i>Tick one vote per member. A draft is adopted with at least {VOTES_NEEDED} yes votes "
-                  "and no permanent member voting no.</i></p>", _grid(rows, ["yes", "no", "abstain"], "member"),
-                  '<p>Outcome: <span class="handout-blank"></span></p>']
+        parts += [
+            f"<p><i>Tick one vote per member. A draft is adopted with at least {VOTES_NEEDED} yes votes "
+            "and no permanent member voting no.</i></p>",
+            _grid(rows, ["yes", "no", "abstain"], "member"),
+            '<p>Outcome: <span class="handout-blank"></span></p>',
+        ]
     elif s.type == "written":
         low, high = s.words if s.words else (None, None)
         if s.words:
@@ -137,15 +167,20 @@ def question_html(question: QuestionSpec) -> str:
     return f'<div class="minusma-static-question">{"".join(parts)}</div>'
 
 
-IDENTITY_HTML = ('<div class="minusma-static-question"><p><b>Who are you?</b></p>'
-                 '<p>Name: <span class="handout-blank handout-long"></span></p>'
-                 '<p>Student id: <span class="handout-blank"></span></p></div>')
-HANDIN_HTML = ('<div class="minusma-static-question"><p><b>Hand in.</b> On paper: give these pages to your '
-               "instructor. In JupyterLab: press <b>Hand in</b> at the end of the exercise notebook and upload "
-               "the file it writes (<code>my-work/hand-in/</code>).</p></div>")
+IDENTITY_HTML = (
+    '<div class="minusma-static-question"><p><b>Who are you?</b></p>'
+    '<p>Name: <span class="handout-blank handout-long"></span></p>'
+    '<p>Student id: <span class="handout-blank"></span></p></div>'
+)
+HANDIN_HTML = (
+    '<div class="minusma-static-question"><p><b>Hand in.</b> On paper: give these pages to your '
+    "instructor. In JupyterLab: press <b>Hand in</b> at the end of the exercise notebook and upload "
+    "the file it writes (<code>my-work/hand-in/</code>).</p></div>"
+)
 
 
 # ------------------------------------------------------------------ other widgets, as they stood
+
 
 class _WidgetDrawer:
     """Draw a widget view from the notebook's saved widget state, as static HTML (no script)."""
@@ -161,11 +196,17 @@ class _WidgetDrawer:
         description = s.get("description") or ""
         label = f"<b>{_esc(description)}</b> " if description else ""
         if name in ("VBoxModel", "BoxModel", "GridBoxModel", "AccordionModel", "TabModel", "StackModel"):
-            return '<div class="handout-widget-box">' + "".join(
-                self.draw(child.removeprefix("IPY_MODEL_"), depth + 1) for child in s.get("children", [])) + "</div>"
+            return (
+                '<div class="handout-widget-box">'
+                + "".join(self.draw(child.removeprefix("IPY_MODEL_"), depth + 1) for child in s.get("children", []))
+                + "</div>"
+            )
         if name == "HBoxModel":
-            return '<div class="handout-widget-row">' + "".join(
-                self.draw(child.removeprefix("IPY_MODEL_"), depth + 1) for child in s.get("children", [])) + "</div>"
+            return (
+                '<div class="handout-widget-row">'
+                + "".join(self.draw(child.removeprefix("IPY_MODEL_"), depth + 1) for child in s.get("children", []))
+                + "</div>"
+            )
         if name in ("HTMLModel", "HTMLMathModel"):
             return f"<div>{label}{s.get('value', '')}</div>"  # the course's own HTML, as the notebook shows it
         if name == "LabelModel":
@@ -173,11 +214,19 @@ class _WidgetDrawer:
         if name in ("DropdownModel", "SelectModel", "RadioButtonsModel", "ToggleButtonsModel"):
             options, index = s.get("_options_labels", []), s.get("index")
             chosen = options[index] if isinstance(index, int) and 0 <= index < len(options) else "—"
-            marks = " ".join(("☒ " if o == chosen else "☐ ") + _esc(o) for o in options) if len(options) <= 6 else \
-                f'<span class="handout-value">{_esc(chosen)}</span>'
+            marks = (
+                " ".join(("☒ " if o == chosen else "☐ ") + _esc(o) for o in options)
+                if len(options) <= 6
+                else f'<span class="handout-value">{_esc(chosen)}</span>'
+            )
             return f'<div class="handout-widget-line">{label}{marks}</div>'
-        if name.endswith("SliderModel") or name in ("BoundedIntTextModel", "IntTextModel", "FloatTextModel",
-                                                      "BoundedFloatTextModel", "ProgressModel"):
+        if name.endswith("SliderModel") or name in (
+            "BoundedIntTextModel",
+            "IntTextModel",
+            "FloatTextModel",
+            "BoundedFloatTextModel",
+            "ProgressModel",
+        ):
             value = f'<span class="handout-value">{_esc(s.get("value"))}</span>'
             return f'<div class="handout-widget-line">{label}{value}</div>'
         if name in ("TextModel", "TextareaModel"):
@@ -206,6 +255,7 @@ def _output_html(output: dict[str, Any]) -> str:
 
 # ------------------------------------------------------------------ a notebook made printable
 
+
 def _html_output(markup: str) -> nbformat.NotebookNode:
     return nbformat.v4.new_output("display_data", data={"text/html": markup})
 
@@ -230,8 +280,10 @@ def printable(nb: nbformat.NotebookNode, source_name: str) -> nbformat.NotebookN
             continue
         errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
         if errors:
-            raise HandoutError(f"{source_name}, cell {index}: the run failed ({errors[0].get('ename')}: "
-                               f"{errors[0].get('evalue')}); fix the notebook first")
+            raise HandoutError(
+                f"{source_name}, cell {index}: the run failed ({errors[0].get('ename')}: "
+                f"{errors[0].get('evalue')}); fix the notebook first"
+            )
         calls = question_calls(cell.source, index)
         tags = set(cell.metadata.get("tags", []))
         if calls or re.search(r"\bq\.(identity|hand_in)\(", cell.source):
@@ -251,8 +303,11 @@ def printable(nb: nbformat.NotebookNode, source_name: str) -> nbformat.NotebookN
                     continue
                 if WIDGET_VIEW in data:
                     drawn = drawer.draw(data[WIDGET_VIEW].get("model_id", ""))
-                    note = ("Interactive in JupyterLab; shown here as it first appears." if drawn else
-                            "An interactive widget: open the notebook in JupyterLab to use it.")
+                    note = (
+                        "Interactive in JupyterLab; shown here as it first appears."
+                        if drawn
+                        else "An interactive widget: open the notebook in JupyterLab to use it."
+                    )
                     note = f'<p class="handout-note">{note}</p>'
                     outputs.append(_html_output(f'<div class="handout-widget">{drawn}{note}</div>'))
                     continue
@@ -266,7 +321,8 @@ def printable(nb: nbformat.NotebookNode, source_name: str) -> nbformat.NotebookN
     nb.metadata.pop("widgets", None)
     banner = nbformat.v4.new_markdown_cell(
         f'<p class="handout-banner">Leaving Mali · handout of <code>{_esc(source_name)}</code>. '
-        "Questions are printed as text: answer on these pages, or in JupyterLab to check, save and hand in.</p>")
+        "Questions are printed as text: answer on these pages, or in JupyterLab to check, save and hand in.</p>"
+    )
     nb.cells.insert(0, banner)
     return nb
 
@@ -282,8 +338,9 @@ def execute(path: Path, timeout: int = 600) -> nbformat.NotebookNode:
         previous = {name: os.environ.get(name) for name in kernel_env}
         os.environ.update(kernel_env)
         try:
-            NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                           resources={"metadata": {"path": str(path.parent)}}).execute()
+            NotebookClient(
+                nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+            ).execute()
         except Exception as problem:  # nbclient's CellExecutionError and kernel failures
             raise HandoutError(f"{path.name}: running it failed: {str(problem).strip().splitlines()[-1]}") from None
         finally:
@@ -360,9 +417,14 @@ def to_html(nb: nbformat.NotebookNode, title: str) -> str:
     from jinja2 import DictLoader
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name="lab", extra_loaders=[DictLoader({"handout.html.j2": TEMPLATE})],
-                            template_file="handout.html.j2", embed_images=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True)
+    exporter = HTMLExporter(
+        template_name="lab",
+        extra_loaders=[DictLoader({"handout.html.j2": TEMPLATE})],
+        template_file="handout.html.j2",
+        embed_images=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
     nb.metadata["title"] = title
     body, _ = exporter.from_notebook_node(nb, resources={"handout_css": PRINT_CSS})
     remote = remote_resources(body)
@@ -374,8 +436,17 @@ def to_html(nb: nbformat.NotebookNode, title: str) -> str:
 class _ResourceFinder(HTMLParser):
     """Collects every address a browser would fetch when the page opens (not links a reader may follow)."""
 
-    LOADING = {"script": "src", "img": "src", "iframe": "src", "embed": "src", "source": "src", "audio": "src",
-               "video": "src", "link": "href", "object": "data"}
+    LOADING = {
+        "script": "src",
+        "img": "src",
+        "iframe": "src",
+        "embed": "src",
+        "source": "src",
+        "audio": "src",
+        "video": "src",
+        "link": "href",
+        "object": "data",
+    }
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -415,9 +486,18 @@ def chromium_available() -> bool:
 def print_pdf(page: Path, pdf: Path, timeout: int = 180) -> None:
     """Print an HTML file to PDF with headless Chromium (A4, no header or footer)."""
     with tempfile.TemporaryDirectory(prefix="minusma-chromium-") as profile:
-        done = subprocess.run([str(CHROMIUM), *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
-                               f"--print-to-pdf={pdf}", page.resolve().as_uri()],
-                              capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(
+            [
+                str(CHROMIUM),
+                *CHROMIUM_FLAGS,
+                f"--user-data-dir={profile}",
+                f"--print-to-pdf={pdf}",
+                page.resolve().as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
     if done.returncode != 0 or not pdf.exists() or pdf.stat().st_size == 0:
         raise HandoutError(f"Chromium could not print {page.name}: {done.stderr.strip()[-300:]}")
 
@@ -428,6 +508,7 @@ def pdf_page_count(pdf: Path) -> int:
 
 
 # ------------------------------------------------------------------ the command
+
 
 @dataclass
 class Handout:
@@ -468,31 +549,47 @@ def make_handout(path: Path, out: Path, pdf: bool = True, run: bool = True) -> H
 
 def write_index(out: Path, handouts: list[Handout]) -> Path:
     rows = "".join(
-        f"<li><a href=\"{_esc(h.html.relative_to(out).as_posix())}\">{_esc(h.notebook)}</a>"
-        + (f" · <a href=\"{_esc(h.pdf.relative_to(out).as_posix())}\">PDF</a> ({h.pages} pages)" if h.pdf else "")
-        + "</li>" for h in handouts)
+        f'<li><a href="{_esc(h.html.relative_to(out).as_posix())}">{_esc(h.notebook)}</a>'
+        + (f' · <a href="{_esc(h.pdf.relative_to(out).as_posix())}">PDF</a> ({h.pages} pages)' if h.pdf else "")
+        + "</li>"
+        for h in handouts
+    )
     index = Path(out) / "index.html"
-    index.write_text('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Leaving Mali: handouts'
-                     f"</title></head><body><h1>Leaving Mali: handouts</h1><ul>{rows}</ul></body></html>\n",
-                     encoding="utf-8")
+    index.write_text(
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Leaving Mali: handouts'
+        f"</title></head><body><h1>Leaving Mali: handouts</h1><ul>{rows}</ul></body></html>\n",
+        encoding="utf-8",
+    )
     return index
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m minusma handouts",
-                                     description="Write a printable HTML page and PDF of every lesson and exercise.")
+    parser = argparse.ArgumentParser(
+        prog="python -m minusma handouts",
+        description="Write a printable HTML page and PDF of every lesson and exercise.",
+    )
     parser.add_argument("out", type=Path, help="folder for the handouts (made if missing)")
-    parser.add_argument("notebooks", nargs="*", type=Path,
-                        help="only these notebooks (default: every notebook in notebooks/ and exercises/)")
+    parser.add_argument(
+        "notebooks",
+        nargs="*",
+        type=Path,
+        help="only these notebooks (default: every notebook in notebooks/ and exercises/)",
+    )
     parser.add_argument("--no-pdf", action="store_true", help="HTML only, even where Chromium is installed")
-    parser.add_argument("--stored-outputs", action="store_true",
-                        help="use the outputs stored in the notebooks instead of running them (faster; exercises "
-                             "are stored without outputs, and widgets then print as a note)")
+    parser.add_argument(
+        "--stored-outputs",
+        action="store_true",
+        help="use the outputs stored in the notebooks instead of running them (faster; exercises "
+        "are stored without outputs, and widgets then print as a note)",
+    )
     args = parser.parse_args(argv)
     pdf = not args.no_pdf
     if pdf and not chromium_available():
-        print(f"handouts: {CHROMIUM} is missing, so only the HTML pages are written (open one in a browser and "
-              "print it, or install Debian's chromium package for the PDFs).", file=sys.stderr)
+        print(
+            f"handouts: {CHROMIUM} is missing, so only the HTML pages are written (open one in a browser and "
+            "print it, or install Debian's chromium package for the PDFs).",
+            file=sys.stderr,
+        )
         pdf = False
     chosen = args.notebooks or notebooks_to_print()
     handouts = []
@@ -504,9 +601,13 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         handouts.append(handout)
         pages = f", {handout.pages} pages" if handout.pages else ""
-        print(f"{handout.notebook}: {handout.html.relative_to(args.out)}"
-              + (f" and {handout.pdf.relative_to(args.out)}" if handout.pdf else "") + f"{pages} "
-              f"({handout.seconds:.1f} s)", flush=True)
+        print(
+            f"{handout.notebook}: {handout.html.relative_to(args.out)}"
+            + (f" and {handout.pdf.relative_to(args.out)}" if handout.pdf else "")
+            + f"{pages} "
+            f"({handout.seconds:.1f} s)",
+            flush=True,
+        )
     index = write_index(args.out, handouts)
     print(f"Wrote {len(handouts)} handouts; the list is {index}.")
     return 0

@@ -10,6 +10,7 @@ far, so that a student can see how their advice moved::
 Only the student's own answers file is read (or, in a solutions notebook, the
 solutions copy's); nothing is written.
 """
+
 from __future__ import annotations
 
 import html
@@ -43,8 +44,14 @@ def entries(notebooks: list[str]) -> list[Entry]:
         qid = journal_id(notebook)
         entry = _store.get_store(notebook).entry(qid)
         text = entry.get("value") if entry else None
-        found.append(Entry(notebook, qid, text if isinstance(text, str) and text.strip() else None,
-                           entry.get("saved_at") if entry else None))
+        found.append(
+            Entry(
+                notebook,
+                qid,
+                text if isinstance(text, str) and text.strip() else None,
+                entry.get("saved_at") if entry else None,
+            )
+        )
     return found
 
 
@@ -63,11 +70,15 @@ class JournalView:
     def _repr_html_(self) -> str:
         rows = []
         for e in self.items:
-            body = (html.escape(e.text).replace("\n", "<br>") if e.text else
-                    "<i>Not written yet: open that notebook's exercise and write it, then run this cell again.</i>")
+            body = (
+                html.escape(e.text).replace("\n", "<br>")
+                if e.text
+                else "<i>Not written yet: open that notebook's exercise and write it, then run this cell again.</i>"
+            )
             when = f" <small>(saved {html.escape(e.saved_at[:10])})</small>" if e.saved_at and e.text else ""
-            rows.append(f"<li><b>{html.escape(e.qid)}</b> <small>{html.escape(e.notebook)}</small>{when}"
-                        f"<br>{body}</li>")
+            rows.append(
+                f"<li><b>{html.escape(e.qid)}</b> <small>{html.escape(e.notebook)}</small>{when}<br>{body}</li>"
+            )
         return "<ul>" + "".join(rows) + "</ul>"
 
 

@@ -21,6 +21,7 @@ marks that count come from the grading command, which uses the solutions.
 Encoding is deterministic (same question and key, same text), so building
 exercises twice gives byte-identical notebooks.
 """
+
 from __future__ import annotations
 
 import base64
@@ -101,7 +102,7 @@ def is_encoded(key: Any) -> bool:
 
 
 def _decode_payload(check: str, qtype: str) -> dict[str, Any]:
-    body = check[len(PREFIX):]
+    body = check[len(PREFIX) :]
     try:
         payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
     except (ValueError, TypeError):

@@ -4,6 +4,7 @@ Every other module asks here, so the course works from any folder a notebook
 is opened in (``notebooks/``, ``exercises/``, ``solutions/``) and no absolute
 machine path is ever written into the repository.
 """
+
 from __future__ import annotations
 
 import os

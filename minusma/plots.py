@@ -17,6 +17,7 @@ Typical use in a notebook::
     plots.label(ax, x="Year", y="Personnel", y_unit="persons")
     plots.source(fig, "RADPKO yearly means (data/deployed_personnel_radpko_yearly.csv)")
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -60,7 +61,9 @@ STYLE = {
     "grid.color": "#DDDDDD",
     "grid.linewidth": 0.8,
     "axes.axisbelow": True,
-    "axes.prop_cycle": mpl.cycler(color=PALETTE[:6]) + mpl.cycler(marker=MARKERS[:6]) + mpl.cycler(linestyle=LINESTYLES[:6]),
+    "axes.prop_cycle": mpl.cycler(color=PALETTE[:6])
+    + mpl.cycler(marker=MARKERS[:6])
+    + mpl.cycler(linestyle=LINESTYLES[:6]),
     "lines.linewidth": 2.0,
     "lines.markersize": 6,
     "legend.frameon": False,
@@ -108,7 +111,9 @@ def axis_label(name: str, unit: str | None = None) -> str:
     return f"{name} ({unit})" if unit else name
 
 
-def label(ax: Axes, x: str, y: str, x_unit: str | None = None, y_unit: str | None = None, title: str | None = None) -> Axes:
+def label(
+    ax: Axes, x: str, y: str, x_unit: str | None = None, y_unit: str | None = None, title: str | None = None
+) -> Axes:
     """Label both axes, with units, and optionally give the chart a title.
 
     Quantities need a unit (``y_unit="USD million"``); categories and dates
@@ -149,7 +154,9 @@ def legend(ax: Axes, **kwargs) -> None:
     ax.legend(**kwargs)
 
 
-def timeline(ax: Axes, dates: Sequence, labels: Sequence[str], groups: Sequence[str], group_order: Iterable[str] | None = None) -> Axes:
+def timeline(
+    ax: Axes, dates: Sequence, labels: Sequence[str], groups: Sequence[str], group_order: Iterable[str] | None = None
+) -> Axes:
     """Dated events as markers on one lane per group, labels beside them.
 
     ``groups`` decides the lane and the marker style, so categories are told
@@ -163,8 +170,16 @@ def timeline(ax: Axes, dates: Sequence, labels: Sequence[str], groups: Sequence[
     for g, lane in lanes.items():
         xs = [d for d, grp in zip(dates, groups) if grp == g]
         style = series(lane)
-        ax.plot(xs, [lane] * len(xs), linestyle="none", marker=style["marker"], color=style["color"],
-                markersize=9, markeredgecolor="white", label=g)
+        ax.plot(
+            xs,
+            [lane] * len(xs),
+            linestyle="none",
+            marker=style["marker"],
+            color=style["color"],
+            markersize=9,
+            markeredgecolor="white",
+            label=g,
+        )
     if not dates:
         return ax
     numeric = list(mdates.date2num(dates)) if hasattr(dates[0], "year") else [float(d) for d in dates]
@@ -175,8 +190,14 @@ def timeline(ax: Axes, dates: Sequence, labels: Sequence[str], groups: Sequence[
         # marker, so that neighbouring labels overlap less and none runs off the axes
         nth = seen_in_lane[g] = seen_in_lane.get(g, -1) + 1
         late = high > low and (x - low) / (high - low) > 0.7
-        ax.text(x, lanes[g] + (0.22 if nth % 2 == 0 else -0.22), f" {text} ", fontsize=8,
-                ha="right" if late else "left", va="center")
+        ax.text(
+            x,
+            lanes[g] + (0.22 if nth % 2 == 0 else -0.22),
+            f" {text} ",
+            fontsize=8,
+            ha="right" if late else "left",
+            va="center",
+        )
     ax.set_yticks(range(len(order)), order)
     ax.set_ylim(-0.7, len(order) - 0.3)
     ax.grid(axis="y", visible=False)
@@ -267,14 +288,28 @@ def steps(ax: Axes, starts: Sequence, values: Sequence, end, index: int = 0, lab
         runs.append((xs, ys))
     lines = []
     for number, (run_x, run_y) in enumerate(runs):
-        (line,) = ax.plot(run_x, run_y, color=style["color"], linestyle=style["linestyle"], marker=style["marker"],
-                          markevery=slice(0, None, 2), label=label if number == 0 else None)
+        (line,) = ax.plot(
+            run_x,
+            run_y,
+            color=style["color"],
+            linestyle=style["linestyle"],
+            marker=style["marker"],
+            markevery=slice(0, None, 2),
+            label=label if number == 0 else None,
+        )
         lines.append(line)
     return lines
 
 
-def qualified_points(ax: Axes, xs: Sequence, ys: Sequence, qualifiers: Sequence | None = None, index: int = 0,
-                     label: str | None = None, arrow_length: float = 14) -> dict:
+def qualified_points(
+    ax: Axes,
+    xs: Sequence,
+    ys: Sequence,
+    qualifiers: Sequence | None = None,
+    index: int = 0,
+    label: str | None = None,
+    arrow_length: float = 14,
+) -> dict:
     """Points that show how sure each figure is: exact filled, ``~`` hollow, ``>`` / ``<`` with an arrow.
 
     ``qualifiers`` is the ``…_qualifier`` column of a dataset (empty = exact).
@@ -300,22 +335,41 @@ def qualified_points(ax: Axes, xs: Sequence, ys: Sequence, qualifiers: Sequence 
         gx, gy = groups[q]
         words = QUALIFIER_WORDS.get(q)
         text = None if label is None else (f"{label}, {words}" if words else label)
-        (line,) = ax.plot(gx, gy, linestyle="none", marker=style["marker"], color=style["color"],
-                          markerfacecolor="white" if q == "~" else style["color"], markeredgewidth=1.8,
-                          markersize=7, label=text, zorder=3)
+        (line,) = ax.plot(
+            gx,
+            gy,
+            linestyle="none",
+            marker=style["marker"],
+            color=style["color"],
+            markerfacecolor="white" if q == "~" else style["color"],
+            markeredgewidth=1.8,
+            markersize=7,
+            label=text,
+            zorder=3,
+        )
         drawn[q] = line
         if q in (">", "<"):
             offset = arrow_length if q == ">" else -arrow_length
             for x, y in zip(gx, gy):
                 # the head sits at the text end (``<-``): an arrow leaving the point, up or down
-                ax.annotate("", xy=(x, y), xytext=(0, offset), textcoords="offset points",
-                            arrowprops={"arrowstyle": "<-", "color": style["color"], "lw": 1.6,
-                                        "shrinkA": 0, "shrinkB": 4}, annotation_clip=False)
+                ax.annotate(
+                    "",
+                    xy=(x, y),
+                    xytext=(0, offset),
+                    textcoords="offset points",
+                    arrowprops={"arrowstyle": "<-", "color": style["color"], "lw": 1.6, "shrinkA": 0, "shrinkB": 4},
+                    annotation_clip=False,
+                )
     return drawn
 
 
-def shade_missing(ax: Axes, positions: Iterable[float], width: float = 0.8, label: str | None = "no figure found",
-                  text: str | None = "none found") -> list:
+def shade_missing(
+    ax: Axes,
+    positions: Iterable[float],
+    width: float = 0.8,
+    label: str | None = "no figure found",
+    text: str | None = "none found",
+) -> list:
     """Grey, hatched bands at category ``positions``: there is no figure here, and none is made up.
 
     ``label`` goes in the legend (once); ``text`` is written upright inside
@@ -323,18 +377,44 @@ def shade_missing(ax: Axes, positions: Iterable[float], width: float = 0.8, labe
     """
     bands = []
     for number, x in enumerate(positions):
-        band = ax.axvspan(x - width / 2, x + width / 2, facecolor=MISSING_COLOUR, alpha=0.35, hatch="//",
-                          edgecolor="#888888", linewidth=0, zorder=0, label=label if number == 0 else None)
+        band = ax.axvspan(
+            x - width / 2,
+            x + width / 2,
+            facecolor=MISSING_COLOUR,
+            alpha=0.35,
+            hatch="//",
+            edgecolor="#888888",
+            linewidth=0,
+            zorder=0,
+            label=label if number == 0 else None,
+        )
         bands.append(band)
         if text:
-            ax.text(x, 0.5, text, transform=ax.get_xaxis_transform(), rotation=90, ha="center", va="center",
-                    fontsize=8, color="#555555", zorder=1)
+            ax.text(
+                x,
+                0.5,
+                text,
+                transform=ax.get_xaxis_transform(),
+                rotation=90,
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="#555555",
+                zorder=1,
+            )
     return bands
 
 
-def category_points(ax: Axes, categories: Sequence[str], at: Sequence[str], values: Sequence,
-                    qualifiers: Sequence | None = None, index: int = 0, label: str | None = None,
-                    missing_label: str | None = "no figure found") -> list[str]:
+def category_points(
+    ax: Axes,
+    categories: Sequence[str],
+    at: Sequence[str],
+    values: Sequence,
+    qualifiers: Sequence | None = None,
+    index: int = 0,
+    label: str | None = None,
+    missing_label: str | None = "no figure found",
+) -> list[str]:
     """Figures placed over a fixed list of categories (financial years, say); empty categories stay visible.
 
     ``at[i]`` names the category of ``values[i]``. Every category gets its
@@ -364,8 +444,14 @@ def category_points(ax: Axes, categories: Sequence[str], at: Sequence[str], valu
     return missing
 
 
-def hbars(ax: Axes, labels: Sequence[str], values: Sequence, index: int = 0, missing_text: str = "number not found",
-          value_format: str = "{:,.0f}"):
+def hbars(
+    ax: Axes,
+    labels: Sequence[str],
+    values: Sequence,
+    index: int = 0,
+    missing_text: str = "number not found",
+    value_format: str = "{:,.0f}",
+):
     """Horizontal bars in the order given, first at the top, each with its value written at its end.
 
     Sort the table before calling (largest first, for a ranking). A missing
@@ -390,13 +476,20 @@ def hbars(ax: Axes, labels: Sequence[str], values: Sequence, index: int = 0, mis
 
 
 _LABEL_SPOTS = (  # (dx, dy) in points, horizontal and vertical alignment
-    ((7, 0), "left", "center"), ((-7, 0), "right", "center"), ((0, 7), "center", "bottom"),
-    ((0, -7), "center", "top"), ((6, 6), "left", "bottom"), ((6, -6), "left", "top"),
-    ((-6, 6), "right", "bottom"), ((-6, -6), "right", "top"),
+    ((7, 0), "left", "center"),
+    ((-7, 0), "right", "center"),
+    ((0, 7), "center", "bottom"),
+    ((0, -7), "center", "top"),
+    ((6, 6), "left", "bottom"),
+    ((6, -6), "left", "top"),
+    ((-6, 6), "right", "bottom"),
+    ((-6, -6), "right", "top"),
 )
 
 
-def label_points(ax: Axes, xs: Sequence[float], ys: Sequence[float], labels: Sequence[str], fontsize: float = 9) -> list:
+def label_points(
+    ax: Axes, xs: Sequence[float], ys: Sequence[float], labels: Sequence[str], fontsize: float = 9
+) -> list:
     """Write a label beside each point, choosing for each the side where it overlaps nothing.
 
     Tries eight spots around a point (right first) and keeps the first that
@@ -422,8 +515,16 @@ def label_points(ax: Axes, xs: Sequence[float], ys: Sequence[float], labels: Seq
     for x, y, text in zip(xs, ys, labels):
         best = None
         for (dx, dy), ha, va in _LABEL_SPOTS:
-            note = ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va,
-                               fontsize=fontsize, annotation_clip=False)
+            note = ax.annotate(
+                text,
+                (x, y),
+                xytext=(dx, dy),
+                textcoords="offset points",
+                ha=ha,
+                va=va,
+                fontsize=fontsize,
+                annotation_clip=False,
+            )
             extent = note.get_window_extent(renderer)
             box = (extent.x0, extent.y0, extent.x1, extent.y1)
             clash = sum(overlap(box, other) for other in placed + point_boxes)
@@ -446,6 +547,7 @@ def label_points(ax: Axes, xs: Sequence[float], ys: Sequence[float], labels: Seq
 # end, dots and bars on labelled rows, notes beside points, stacked panels
 # --------------------------------------------------------------------------
 
+
 def _group_indices(groups: Sequence[str], group_order: Iterable[str] | None) -> dict[str, int]:
     """Each group's style index: its place in ``group_order`` (or of first appearance)."""
     order = list(group_order) if group_order is not None else list(dict.fromkeys(groups))
@@ -460,8 +562,16 @@ def _looks_like_dates(values: Sequence) -> bool:
     return first is not None and hasattr(first, "year")
 
 
-def spans(ax: Axes, starts: Sequence, ends: Sequence, labels: Sequence[str], groups: Sequence[str] | None = None,
-          group_order: Iterable[str] | None = None, cutoff=None, cutoff_label: str | None = None) -> list:
+def spans(
+    ax: Axes,
+    starts: Sequence,
+    ends: Sequence,
+    labels: Sequence[str],
+    groups: Sequence[str] | None = None,
+    group_order: Iterable[str] | None = None,
+    cutoff=None,
+    cutoff_label: str | None = None,
+) -> list:
     """One row per item, first at the top: a line from its start (circle) to its end (square).
 
     Made for "announced, then done" stories (a departure announced, then
@@ -493,28 +603,43 @@ def spans(ax: Axes, starts: Sequence, ends: Sequence, labels: Sequence[str], gro
         if stop is not None:
             solid_end = stop if cutoff is None else min(stop, cutoff)
             if start < solid_end:
-                drawn += ax.plot([start, solid_end], [row, row], color=colour, marker="none", linestyle="-",
-                                 linewidth=3, label=legend)
+                drawn += ax.plot(
+                    [start, solid_end],
+                    [row, row],
+                    color=colour,
+                    marker="none",
+                    linestyle="-",
+                    linewidth=3,
+                    label=legend,
+                )
                 legend = None
             if cutoff is not None and stop > cutoff:
-                drawn += ax.plot([max(start, cutoff), stop], [row, row], color=colour, marker="none",
-                                 linestyle=":", linewidth=2)
+                drawn += ax.plot(
+                    [max(start, cutoff), stop], [row, row], color=colour, marker="none", linestyle=":", linewidth=2
+                )
         drawn += ax.plot([start], [row], marker="o", color=colour, linestyle="none", markersize=8, label=legend)
         if done:
             drawn += ax.plot([end], [row], marker="s", color=colour, linestyle="none", markersize=8)
     if cutoff is not None:
         drawn.append(ax.axvline(cutoff, color="#444444", linestyle="--", linewidth=1.2, marker="none"))
         if cutoff_label:
-            ax.text(cutoff, 1.0, f"{cutoff_label} ", transform=ax.get_xaxis_transform(), ha="right", va="bottom",
-                    fontsize=9)
+            ax.text(
+                cutoff, 1.0, f"{cutoff_label} ", transform=ax.get_xaxis_transform(), ha="right", va="bottom", fontsize=9
+            )
     ax.set_yticks(range(len(labels)), labels)
     ax.set_ylim(len(labels) - 0.5, -0.5)  # first row at the top
     return drawn
 
 
-def dot_rows(ax: Axes, values: Sequence, rows: Sequence[str], groups: Sequence[str],
-             group_order: Iterable[str] | None = None, labels: Sequence[str] | None = None,
-             markersize: float = 9) -> dict:
+def dot_rows(
+    ax: Axes,
+    values: Sequence,
+    rows: Sequence[str],
+    groups: Sequence[str],
+    group_order: Iterable[str] | None = None,
+    labels: Sequence[str] | None = None,
+    markersize: float = 9,
+) -> dict:
     """Dots on labelled rows, first row at the top; marker and colour by group.
 
     ``rows[i]`` names the row of ``values[i]``: items that share a row name
@@ -539,15 +664,27 @@ def dot_rows(ax: Axes, values: Sequence, rows: Sequence[str], groups: Sequence[s
         if not picked:
             continue
         style = series(i)
-        (drawn[group],) = ax.plot([values[k] for k in picked], [y[k] for k in picked], linestyle="none",
-                                  marker=style["marker"], color=style["color"], markersize=markersize, label=group)
+        (drawn[group],) = ax.plot(
+            [values[k] for k in picked],
+            [y[k] for k in picked],
+            linestyle="none",
+            marker=style["marker"],
+            color=style["color"],
+            markersize=markersize,
+            label=group,
+        )
     if texts is not None:
         placed = {}
         ranked = sorted((k for k in range(len(values)) if not _is_missing(values[k])), key=lambda k: values[k])
         for k in ranked:
             nth = placed[y[k]] = placed.get(y[k], -1) + 1
-            ax.annotate(texts[k], (values[k], y[k]), xytext=(4, 8 if nth % 2 == 0 else -15),
-                        textcoords="offset points", fontsize=8.5)
+            ax.annotate(
+                texts[k],
+                (values[k], y[k]),
+                xytext=(4, 8 if nth % 2 == 0 else -15),
+                textcoords="offset points",
+                fontsize=8.5,
+            )
     ax.set_yticks(range(len(order)), order)
     ax.set_ylim(len(order) - 0.5, -0.5)  # first row at the top
     if _looks_like_dates(values):
@@ -555,8 +692,14 @@ def dot_rows(ax: Axes, values: Sequence, rows: Sequence[str], groups: Sequence[s
     return drawn
 
 
-def bar_rows(ax: Axes, values: Sequence, rows: Sequence[str], groups: Sequence[str],
-             group_order: Iterable[str] | None = None, missing_text: str = "no figure") -> dict:
+def bar_rows(
+    ax: Axes,
+    values: Sequence,
+    rows: Sequence[str],
+    groups: Sequence[str],
+    group_order: Iterable[str] | None = None,
+    missing_text: str = "no figure",
+) -> dict:
     """One horizontal bar per item, in the order given, first at the top; colour and hatch by group.
 
     ``rows`` label the bars (sort the table first: by year, then by size, say).
@@ -604,10 +747,19 @@ def callout(ax: Axes, x, y, text: str, dy: float = 10, dx: float = -5, ha: str =
     return ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, fontsize=fontsize)
 
 
-def category_panels(axes: Sequence[Axes], categories: Sequence[str], panels: Sequence[str], at: Sequence[str],
-                    values: Sequence, qualifiers: Sequence | None = None, panel_order: Iterable[str] | None = None,
-                    title: str = "{}", y_label: str | None = None, label: str | None = None,
-                    missing_label: str | None = "no figure found") -> dict:
+def category_panels(
+    axes: Sequence[Axes],
+    categories: Sequence[str],
+    panels: Sequence[str],
+    at: Sequence[str],
+    values: Sequence,
+    qualifiers: Sequence | None = None,
+    panel_order: Iterable[str] | None = None,
+    title: str = "{}",
+    y_label: str | None = None,
+    label: str | None = None,
+    missing_label: str | None = "no figure found",
+) -> dict:
     """:func:`category_points` split into stacked panels, one per value of ``panels``, with one legend.
 
     ``axes`` come from ``plots.figure(nrows=…, sharex=True, sharey=True)``,
@@ -627,8 +779,15 @@ def category_panels(axes: Sequence[Axes], categories: Sequence[str], panels: Seq
     missing = {}
     for ax, panel in zip(axes, order):
         picked = [k for k, p in enumerate(panels) if p == panel]
-        missing[panel] = category_points(ax, categories, [at[k] for k in picked], [values[k] for k in picked],
-                                         [quals[k] for k in picked], label=label, missing_label=missing_label)
+        missing[panel] = category_points(
+            ax,
+            categories,
+            [at[k] for k in picked],
+            [values[k] for k in picked],
+            [quals[k] for k in picked],
+            label=label,
+            missing_label=missing_label,
+        )
         ax.set_title(title.format(panel), loc="left", fontsize=11)
         if y_label:
             ax.set_ylabel(y_label)
@@ -657,10 +816,17 @@ def _short_name(claimant: str) -> str:
     return str(claimant).split(" (")[0].split(",")[0].split(";")[0].strip()
 
 
-def claim_rows(table, *, source: str, note: str | None = "hollow = approximate; arrow up = a lower bound ('at least').",
-               title: str | None = None,
-               x: str = "Number of people, as each source counts them", x_unit: str = "persons",
-               group_order: Iterable[str] | None = None, width: float = 10.0) -> None:
+def claim_rows(
+    table,
+    *,
+    source: str,
+    note: str | None = "hollow = approximate; arrow up = a lower bound ('at least').",
+    title: str | None = None,
+    x: str = "Number of people, as each source counts them",
+    x_unit: str = "persons",
+    group_order: Iterable[str] | None = None,
+    width: float = 10.0,
+) -> None:
     """One figure of statements from a claims table: one row per statement, first at the top.
 
     ``table`` has the ledger's columns ``claimant``, ``claimant_type``,
@@ -679,24 +845,36 @@ def claim_rows(table, *, source: str, note: str | None = "hollow = approximate; 
     rows = table.reset_index(drop=True)
     if rows.empty:
         raise ValueError("claim_rows needs at least one statement")
-    names = [f"{_short_name(c)}\n{pd.Timestamp(d):%d %b %Y}".replace("\n0", "\n") if not _is_missing(d)
-             else f"{_short_name(c)}\nundated" for c, d in zip(rows["claimant"], rows["date"])]
+    names = [
+        f"{_short_name(c)}\n{pd.Timestamp(d):%d %b %Y}".replace("\n0", "\n")
+        if not _is_missing(d)
+        else f"{_short_name(c)}\nundated"
+        for c, d in zip(rows["claimant"], rows["date"])
+    ]
     qualifiers = rows["figure_qualifier"] if "figure_qualifier" in rows else [None] * len(rows)
     fig, ax = figure(width=width, height=1.4 + 0.75 * len(rows))
     index = _group_indices([str(g) for g in rows["claimant_type"]], group_order)
     for group, i in sorted(index.items(), key=lambda item: item[1]):
         picked = rows[(rows["claimant_type"].astype(str) == group) & rows["figure"].notna()]
         if len(picked):  # a kind of claimant with no figure here gets no dot and no legend entry
-            qualified_points(ax, picked["figure"], picked.index, [qualifiers[k] for k in picked.index], index=i,
-                             label=group)
+            qualified_points(
+                ax, picked["figure"], picked.index, [qualifiers[k] for k in picked.index], index=i, label=group
+            )
     top = max([v for v in rows["figure"] if not _is_missing(v)], default=1)
     for k, (value, qualifier, counts) in enumerate(zip(rows["figure"], qualifiers, rows["figure_counts"])):
         if _is_missing(value):
             ax.text(0, k, " no figure given", va="center", ha="left", fontsize=9, style="italic", color="#555555")
             continue
         sign = {"~": "about ", ">": "at least ", "<": "at most "}.get(_qualifier(qualifier), "")
-        ax.annotate(f"{sign}{value:,.0f}", (value, k), xytext=(9, 0), textcoords="offset points", va="center",
-                    fontsize=9.5, fontweight="bold")
+        ax.annotate(
+            f"{sign}{value:,.0f}",
+            (value, k),
+            xytext=(9, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=9.5,
+            fontweight="bold",
+        )
         if not _is_missing(counts):
             ax.text(0, k + 0.36, f" counts: {counts}", va="center", ha="left", fontsize=8, color="#444444")
     ax.set_xlim(0, top * 1.35)
@@ -704,17 +882,33 @@ def claim_rows(table, *, source: str, note: str | None = "hollow = approximate; 
     ax.set_ylim(len(names) - 0.4, -0.6)  # first row at the top, room under the last one
     label(ax, x=x, y="Who said it, and when", x_unit=x_unit, title=title)
     # above the rows, so the long "counts:" lines never run under it
-    ax.legend(title="Kind of claimant", loc="lower left", bbox_to_anchor=(0.0, 1.01), ncols=2, fontsize=9,
-              title_fontsize=9, alignment="left")
+    ax.legend(
+        title="Kind of claimant",
+        loc="lower left",
+        bbox_to_anchor=(0.0, 1.01),
+        ncols=2,
+        fontsize=9,
+        title_fontsize=9,
+        alignment="left",
+    )
     _put_source(fig, source, note=note)
     show()
 
 
-def cumulative_counts(table, *, x: str, columns: dict[str, str], y: str, y_unit: str, source: str,
-                      note: str | None = "filled = exact; hollow = approximate; arrow up = a lower bound; "
-                                         "a ring marks a fall.",
-                      title: str | None = None, x_label: str = "Date",
-                      width: float = 10.0, height: float = 4.8) -> None:
+def cumulative_counts(
+    table,
+    *,
+    x: str,
+    columns: dict[str, str],
+    y: str,
+    y_unit: str,
+    source: str,
+    note: str | None = "filled = exact; hollow = approximate; arrow up = a lower bound; a ring marks a fall.",
+    title: str | None = None,
+    x_label: str = "Date",
+    width: float = 10.0,
+    height: float = 4.8,
+) -> None:
     """Running totals reported by different sources, as points, with every fall marked.
 
     ``columns`` maps each count column of ``table`` to its legend label
@@ -731,10 +925,24 @@ def cumulative_counts(table, *, x: str, columns: dict[str, str], y: str, y_unit:
         highest = None
         for when, value in zip(points[x], points[column]):
             if highest is not None and value < highest:
-                ax.plot([when], [value], marker="o", markersize=16, markerfacecolor="none", markeredgewidth=1.2,
-                        color=series(i)["color"], linestyle="none")
-                ax.annotate(f"{highest:g} → {value:g}", (when, value), xytext=(-12, -18 if i else 14),
-                            textcoords="offset points", ha="right", fontsize=8.5)
+                ax.plot(
+                    [when],
+                    [value],
+                    marker="o",
+                    markersize=16,
+                    markerfacecolor="none",
+                    markeredgewidth=1.2,
+                    color=series(i)["color"],
+                    linestyle="none",
+                )
+                ax.annotate(
+                    f"{highest:g} → {value:g}",
+                    (when, value),
+                    xytext=(-12, -18 if i else 14),
+                    textcoords="offset points",
+                    ha="right",
+                    fontsize=8.5,
+                )
             highest = value if highest is None else max(highest, value)
     label(ax, x=x_label, y=y, y_unit=y_unit, title=title)
     legend(ax)
@@ -753,14 +961,15 @@ TALLY_PARTS = (("yes", "in favour", 0), ("abstain", "abstained", 1), ("no", "aga
 
 
 def _tally_row_label(row) -> str:
-    """"29 Jun 2022 · 2640" (or the text's id when it has no resolution number)."""
+    """ "29 Jun 2022 · 2640" (or the text's id when it has no resolution number)."""
     number = row.get("resolution_number")
     name = row.get("text_id", "") if _is_missing(number) else str(int(number))
     return f"{row['date']:%d %b %Y} · {name}" if not _is_missing(row.get("date")) else str(name)
 
 
-def council_tallies(table, title: str = "How the Security Council voted", needed: int = VOTES_NEEDED,
-                    width: float = 10.0) -> Figure:
+def council_tallies(
+    table, title: str = "How the Security Council voted", needed: int = VOTES_NEEDED, width: float = 10.0
+) -> Figure:
     """One row per vote, first at the top: the tally as stacked bars (in favour, abstained, against).
 
     ``table`` has the columns of ``data/council_votes.csv``: ``date``,
@@ -828,8 +1037,13 @@ def _check_numbers(name: str, values: Sequence, allow_missing: bool = False) -> 
     return values
 
 
-def exit_pace(labels: Sequence[str], per_month: Sequence, kinds: Sequence[str], kind_order: Iterable[str] | None = None,
-              title: str = "The pace each exit asks for") -> Figure:
+def exit_pace(
+    labels: Sequence[str],
+    per_month: Sequence,
+    kinds: Sequence[str],
+    kind_order: Iterable[str] | None = None,
+    title: str = "The pace each exit asks for",
+) -> Figure:
     """Horizontal bars of personnel to withdraw per month, one per exit, first at the top.
 
     ``per_month`` is computed in the notebook (personnel divided by months);
@@ -852,8 +1066,13 @@ def exit_pace(labels: Sequence[str], per_month: Sequence, kinds: Sequence[str], 
     return fig
 
 
-def drawdown_streams(streams: Sequence[str], weeks: Sequence, weeks_available: float, available_label: str,
-                     title: str = "Weeks each part of the withdrawal needs") -> Figure:
+def drawdown_streams(
+    streams: Sequence[str],
+    weeks: Sequence,
+    weeks_available: float,
+    available_label: str,
+    title: str = "Weeks each part of the withdrawal needs",
+) -> Figure:
     """One bar per part of a withdrawal (a "stream"): the weeks it needs, against the weeks available.
 
     ``weeks`` and ``weeks_available`` are computed in the notebook; the figure
@@ -871,8 +1090,15 @@ def drawdown_streams(streams: Sequence[str], weeks: Sequence, weeks_available: f
     for row, value in enumerate(weeks):
         ax.barh(row, value, **bar_style(row))
         ax.text(value, row, f" {value:,.1f} weeks", va="center", ha="left", fontsize=10)
-    ax.axvline(weeks_available, color="#333333", linestyle="--", linewidth=1.5, marker="none", gid="weeks-available",
-               label=available_label)
+    ax.axvline(
+        weeks_available,
+        color="#333333",
+        linestyle="--",
+        linewidth=1.5,
+        marker="none",
+        gid="weeks-available",
+        label=available_label,
+    )
     ax.set_yticks(range(len(streams)), streams)
     ax.set_ylim(len(streams) - 0.5, -0.5)  # first stream at the top
     ax.set_xlim(0, max([*weeks, weeks_available]) * 1.22)
@@ -883,8 +1109,12 @@ def drawdown_streams(streams: Sequence[str], weeks: Sequence, weeks_available: f
 
 
 #: Captions of the four corners of a power-interest grid (Mendelow's matrix).
-QUADRANTS = {("high", "high"): "manage closely", ("high", "low"): "keep satisfied",
-             ("low", "high"): "keep informed", ("low", "low"): "monitor"}
+QUADRANTS = {
+    ("high", "high"): "manage closely",
+    ("high", "low"): "keep satisfied",
+    ("low", "high"): "keep informed",
+    ("low", "low"): "monitor",
+}
 
 
 def _spread_ties(xs: list[float], ys: list[float], radius: float) -> tuple[list[float], list[float]]:
@@ -902,9 +1132,16 @@ def _spread_ties(xs: list[float], ys: list[float], radius: float) -> tuple[list[
     return new_x, new_y
 
 
-def stakeholder_map(actors: Sequence[str], interest: Sequence, power: Sequence, groups: Sequence[str],
-                    veto: Sequence[bool], group_order: Iterable[str] | None = None, scale: tuple[int, int] = (1, 5),
-                    title: str = "Who has a say, who has a stake") -> Figure:
+def stakeholder_map(
+    actors: Sequence[str],
+    interest: Sequence,
+    power: Sequence,
+    groups: Sequence[str],
+    veto: Sequence[bool],
+    group_order: Iterable[str] | None = None,
+    scale: tuple[int, int] = (1, 5),
+    title: str = "Who has a say, who has a stake",
+) -> Figure:
     """A power-interest map: each actor placed by its interest (right) and power (up).
 
     The scores are coded on ``scale`` (1 to 5 by default). The grid is cut in
@@ -915,7 +1152,11 @@ def stakeholder_map(actors: Sequence[str], interest: Sequence, power: Sequence, 
     the figure, ready for :func:`source`.
     """
     actors, groups = [str(a) for a in actors], [str(g) for g in groups]
-    interest, power, veto = _check_numbers("interest", interest), _check_numbers("power", power), [bool(v) for v in veto]
+    interest, power, veto = (
+        _check_numbers("interest", interest),
+        _check_numbers("power", power),
+        [bool(v) for v in veto],
+    )
     if not (len(actors) == len(interest) == len(power) == len(groups) == len(veto)):
         raise ValueError("actors, interest, power, groups and veto must have the same length")
     low, high = scale
@@ -930,37 +1171,64 @@ def stakeholder_map(actors: Sequence[str], interest: Sequence, power: Sequence, 
     ax.axhline(middle, color="#999999", linestyle="--", linewidth=1, marker="none")
     pad, room = 0.6, 1.3  # room: space right of the grid for the labels of the actors at the top score
     left, right, bottom, top = low - pad, high + pad, low - pad, high + pad
-    corners = {("high", "high"): (right - 0.05, top - 0.05, "right", "top"),
-               ("high", "low"): (left + 0.05, top - 0.05, "left", "top"),
-               ("low", "high"): (right - 0.05, bottom + 0.05, "right", "bottom"),
-               ("low", "low"): (left + 0.05, bottom + 0.05, "left", "bottom")}
+    corners = {
+        ("high", "high"): (right - 0.05, top - 0.05, "right", "top"),
+        ("high", "low"): (left + 0.05, top - 0.05, "left", "top"),
+        ("low", "high"): (right - 0.05, bottom + 0.05, "right", "bottom"),
+        ("low", "low"): (left + 0.05, bottom + 0.05, "left", "bottom"),
+    }
     for key, (x, y, ha, va) in corners.items():
         ax.text(x, y, QUADRANTS[key], ha=ha, va=va, fontsize=10, style="italic", color="#555555", gid="quadrant")
     ax.axvline(right, color="#DDDDDD", linewidth=0.8, marker="none")
     for group, i in sorted(index.items(), key=lambda item: item[1]):
         picked = [k for k, g in enumerate(groups) if g == group]
         style = series(i)
-        ax.plot([xs[k] for k in picked], [ys[k] for k in picked], linestyle="none", marker=style["marker"],
-                color=style["color"], markersize=11, markeredgecolor="#333333", label=group)
+        ax.plot(
+            [xs[k] for k in picked],
+            [ys[k] for k in picked],
+            linestyle="none",
+            marker=style["marker"],
+            color=style["color"],
+            markersize=11,
+            markeredgecolor="#333333",
+            label=group,
+        )
     vetoes = [k for k, v in enumerate(veto) if v]
     if vetoes:
-        ax.plot([xs[k] for k in vetoes], [ys[k] for k in vetoes], linestyle="none", marker="s", markersize=19,
-                markerfacecolor="none", markeredgecolor="black", markeredgewidth=1.6, label="veto in the Council")
+        ax.plot(
+            [xs[k] for k in vetoes],
+            [ys[k] for k in vetoes],
+            linestyle="none",
+            marker="s",
+            markersize=19,
+            markerfacecolor="none",
+            markeredgecolor="black",
+            markeredgewidth=1.6,
+            label="veto in the Council",
+        )
     ax.set_xlim(left, right + room)
     ax.set_ylim(bottom, top)
     ticks = list(range(int(low), int(high) + 1))
     ax.set_xticks(ticks)
     ax.set_yticks(ticks)
-    label(ax, x="Interest in how the withdrawal is done", x_unit="score, this course's coding",
-          y="Power over how it is done", y_unit="score, this course's coding", title=title)
+    label(
+        ax,
+        x="Interest in how the withdrawal is done",
+        x_unit="score, this course's coding",
+        y="Power over how it is done",
+        y_unit="score, this course's coding",
+        title=title,
+    )
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, frameon=False)
     label_points(ax, xs, ys, [textwrap.fill(a, 20) for a in actors], fontsize=9)  # wrapped: long names stay narrow
     return fig
+
 
 # Whole figures in one call, for the lessons and exercises of notebooks 00
 # and 01: each makes the figure, draws, labels the axes, puts the source line
 # under it and shows it, so a figure cell is one line a student can read
 # --------------------------------------------------------------------------
+
 
 def _finish(fig: Figure, source_text: str | Sequence[str], note: str | None, show: bool) -> Figure | None:
     """Source line, then show (returning nothing, so the figure is not drawn twice) or return the figure."""
@@ -972,10 +1240,20 @@ def _finish(fig: Figure, source_text: str | Sequence[str], note: str | None, sho
     return fig
 
 
-def timeline_chart(dates: Sequence, groups: Sequence[str], *, source: str | Sequence[str], labels: Sequence[str] | None = None,
-                   group_order: Iterable[str] | None = None, marks: dict | None = None, y: str = "Kind of event",
-                   title: str | None = None, note: str | None = None, size: tuple[float, float] = (10, 5),
-                   show: bool = True) -> Figure | None:
+def timeline_chart(
+    dates: Sequence,
+    groups: Sequence[str],
+    *,
+    source: str | Sequence[str],
+    labels: Sequence[str] | None = None,
+    group_order: Iterable[str] | None = None,
+    marks: dict | None = None,
+    y: str = "Kind of event",
+    title: str | None = None,
+    note: str | None = None,
+    size: tuple[float, float] = (10, 5),
+    show: bool = True,
+) -> Figure | None:
     """Dated events on one lane per group (:func:`timeline`), as a finished figure.
 
     ``labels`` (optional) are written beside the markers. ``marks`` maps a
@@ -993,9 +1271,18 @@ def timeline_chart(dates: Sequence, groups: Sequence[str], *, source: str | Sequ
     return _finish(fig, source, note, show)
 
 
-def stacked_bars_chart(table, *, source: str | Sequence[str], x: str, y: str, y_unit: str | None = None,
-                       title: str | None = None, note: str | None = None, size: tuple[float, float] = (9, 4.5),
-                       show: bool = True) -> Figure | None:
+def stacked_bars_chart(
+    table,
+    *,
+    source: str | Sequence[str],
+    x: str,
+    y: str,
+    y_unit: str | None = None,
+    title: str | None = None,
+    note: str | None = None,
+    size: tuple[float, float] = (9, 4.5),
+    show: bool = True,
+) -> Figure | None:
     """A count table as stacked bars: one bar per row of ``table``, one colour and hatch per column.
 
     ``table`` is what a ``groupby(...).size().unstack()`` gives: its index
@@ -1016,9 +1303,20 @@ def stacked_bars_chart(table, *, source: str | Sequence[str], x: str, y: str, y_
     return _finish(fig, source, note, show)
 
 
-def dot_rows_chart(values: Sequence, rows: Sequence[str], groups: Sequence[str], *, source: str | Sequence[str],
-                   x: str, y: str, group_order: Iterable[str] | None = None, title: str | None = None,
-                   note: str | None = None, size: tuple[float, float] = (11, 6.5), show: bool = True) -> Figure | None:
+def dot_rows_chart(
+    values: Sequence,
+    rows: Sequence[str],
+    groups: Sequence[str],
+    *,
+    source: str | Sequence[str],
+    x: str,
+    y: str,
+    group_order: Iterable[str] | None = None,
+    title: str | None = None,
+    note: str | None = None,
+    size: tuple[float, float] = (11, 6.5),
+    show: bool = True,
+) -> Figure | None:
     """Dots on labelled rows (:func:`dot_rows`), first row at the top, as a finished figure with a legend."""
     fig, ax = figure(width=size[0], height=size[1])
     dot_rows(ax, values, rows, groups, group_order=group_order)
@@ -1027,10 +1325,23 @@ def dot_rows_chart(values: Sequence, rows: Sequence[str], groups: Sequence[str],
     return _finish(fig, source, note, show)
 
 
-def spans_chart(starts: Sequence, ends: Sequence, rows: Sequence[str], *, source: str | Sequence[str], x: str, y: str,
-                groups: Sequence[str] | None = None, group_order: Iterable[str] | None = None, cutoff=None,
-                cutoff_label: str | None = None, title: str | None = None, note: str | None = None,
-                size: tuple[float, float] = (9.5, 4.2), show: bool = True) -> Figure | None:
+def spans_chart(
+    starts: Sequence,
+    ends: Sequence,
+    rows: Sequence[str],
+    *,
+    source: str | Sequence[str],
+    x: str,
+    y: str,
+    groups: Sequence[str] | None = None,
+    group_order: Iterable[str] | None = None,
+    cutoff=None,
+    cutoff_label: str | None = None,
+    title: str | None = None,
+    note: str | None = None,
+    size: tuple[float, float] = (9.5, 4.2),
+    show: bool = True,
+) -> Figure | None:
     """Spans from a start (circle) to an end (square), one row each (:func:`spans`), as a finished figure."""
     fig, ax = figure(width=size[0], height=size[1])
     spans(ax, starts, ends, rows, groups=groups, group_order=group_order, cutoff=cutoff, cutoff_label=cutoff_label)
@@ -1039,10 +1350,12 @@ def spans_chart(starts: Sequence, ends: Sequence, rows: Sequence[str], *, source
         legend(ax)
     return _finish(fig, source, note, show)
 
+
 # --------------------------------------------------------------------------
 # One-call charts of notebooks 03 and 04: each draws, labels, cites its
 # source and shows, so that a figure cell is a single line of intent
 # --------------------------------------------------------------------------
+
 
 def _sources(source) -> list[str]:
     """``source`` as a list of strings (one source, or several)."""
@@ -1079,14 +1392,22 @@ def _legend_with_arrows(ax: Axes, **kwargs) -> None:
     keyed = []
     for handle, text in zip(handles, labels):
         if text.endswith(QUALIFIER_WORDS[">"]):
-            handle = Line2D([], [], linestyle="none", marker=r"$\uparrow$", markersize=13,
-                            color=handle.get_color(), markeredgewidth=0)
+            handle = Line2D(
+                [],
+                [],
+                linestyle="none",
+                marker=r"$\uparrow$",
+                markersize=13,
+                color=handle.get_color(),
+                markeredgewidth=0,
+            )
         keyed.append(handle)
     legend(ax, handles=keyed, labels=labels, **kwargs)
 
 
-def ceiling_chart(ceilings, yearly, snapshots, *, end, source, note: str | None = None,
-                  show: bool = True) -> Figure | None:
+def ceiling_chart(
+    ceilings, yearly, snapshots, *, end, source, note: str | None = None, show: bool = True
+) -> Figure | None:
     """What the Council allowed against who was there: ceilings as steps, yearly means as a line, snapshots as points.
 
     ``ceilings`` needs ``adoption_date`` and ``uniformed_ceiling`` (one row
@@ -1099,23 +1420,52 @@ def ceiling_chart(ceilings, yearly, snapshots, *, end, source, note: str | None 
     import pandas as pd  # late: plots is imported by notebooks that may not need pandas yet
 
     fig, ax = figure(width=9, height=5)
-    steps(ax, ceilings["adoption_date"], ceilings["uniformed_ceiling"], end=pd.Timestamp(end), index=0,
-          label="Authorised ceiling (resolutions)")
+    steps(
+        ax,
+        ceilings["adoption_date"],
+        ceilings["uniformed_ceiling"],
+        end=pd.Timestamp(end),
+        index=0,
+        label="Authorised ceiling (resolutions)",
+    )
     mid_year = pd.to_datetime(yearly["year"].astype(str) + "-07-01")
     ax.plot(mid_year, yearly["mean_total_uniformed"], **series(2), label="Deployed: RADPKO yearly mean")
-    qualified_points(ax, snapshots["date"], snapshots["uniformed_total"], snapshots["uniformed_total_qualifier"],
-                     index=1, label="Deployed: snapshot on one day")
+    qualified_points(
+        ax,
+        snapshots["date"],
+        snapshots["uniformed_total"],
+        snapshots["uniformed_total_qualifier"],
+        index=1,
+        label="Deployed: snapshot on one day",
+    )
     ax.set_ylim(0, max(17000, float(pd.to_numeric(ceilings["uniformed_ceiling"]).max()) * 1.1))
     first, last = pd.Timestamp(ceilings["adoption_date"].min()).year, pd.Timestamp(end).year
-    label(ax, x="Date", y="Uniformed personnel", y_unit="persons",
-          title=f"Uniformed personnel (military and police): allowed and present, {first}–{last}")
+    label(
+        ax,
+        x="Date",
+        y="Uniformed personnel",
+        y_unit="persons",
+        title=f"Uniformed personnel (military and police): allowed and present, {first}–{last}",
+    )
     _legend_with_arrows(ax, loc="lower right", bbox_to_anchor=(1, 0))
     return _done(fig, source, note, show)
 
 
-def ranked_bar_chart(labels, values, *, x: str, x_unit: str, y: str, title: str, source, note: str | None = None,
-                     value_format: str = "{:,.0f}", missing_text: str = "number not found", width: float = 8,
-                     show: bool = True) -> Figure | None:
+def ranked_bar_chart(
+    labels,
+    values,
+    *,
+    x: str,
+    x_unit: str,
+    y: str,
+    title: str,
+    source,
+    note: str | None = None,
+    value_format: str = "{:,.0f}",
+    missing_text: str = "number not found",
+    width: float = 8,
+    show: bool = True,
+) -> Figure | None:
     """Horizontal bars in the order given (first at the top), each with its value; a missing value stays a gap.
 
     Sort the table before calling. The height grows with the number of
@@ -1128,8 +1478,9 @@ def ranked_bar_chart(labels, values, *, x: str, x_unit: str, y: str, title: str,
     return _done(fig, source, note, show)
 
 
-def budget_chart(table, *, source, note: str | None = None, panel_order: Iterable[str] | None = None,
-                 show: bool = True) -> Figure | None:
+def budget_chart(
+    table, *, source, note: str | None = None, panel_order: Iterable[str] | None = None, show: bool = True
+) -> Figure | None:
     """Budget figures by financial year, one panel per ``scope``; a year with no figure of a scope is shaded.
 
     ``table`` needs ``period``, ``scope``, ``amount_usd`` and
@@ -1142,17 +1493,36 @@ def budget_chart(table, *, source, note: str | None = None, panel_order: Iterabl
     order = list(panel_order) if panel_order is not None else list(dict.fromkeys(str(s) for s in table["scope"]))
     fig, axes = figure(width=9, height=2.7 * len(order) + 0.6, nrows=len(order), sharex=True, sharey=True)
     axes = list(getattr(axes, "flat", [axes]))
-    category_panels(axes, periods, table["scope"], table["period"], table["amount_usd"] / 1e6,
-                    table["amount_usd_qualifier"], panel_order=order, title="Scope: {}",
-                    y_label="Budget (USD million)", label="figure for the year",
-                    missing_label="no figure of this scope found")
+    category_panels(
+        axes,
+        periods,
+        table["scope"],
+        table["period"],
+        table["amount_usd"] / 1e6,
+        table["amount_usd_qualifier"],
+        panel_order=order,
+        title="Scope: {}",
+        y_label="Budget (USD million)",
+        label="figure for the year",
+        missing_label="no figure of this scope found",
+    )
     axes[0].set_ylim(0, max(1400, float((table["amount_usd"] / 1e6).max()) * 1.1))
     axes[-1].set_xlabel("Financial year (1 July to 30 June)")
     return _done(fig, source, note, show)
 
 
-def reported_totals_chart(table, *, columns: dict[str, str], y: str, y_unit: str, title: str, source,
-                          x: str = "date", note: str | None = None, show: bool = True) -> Figure | None:
+def reported_totals_chart(
+    table,
+    *,
+    columns: dict[str, str],
+    y: str,
+    y_unit: str,
+    title: str,
+    source,
+    x: str = "date",
+    note: str | None = None,
+    show: bool = True,
+) -> Figure | None:
     """Running totals as each source reported them: one point per source and date, never joined.
 
     ``columns`` maps a column of ``table`` to its legend label; a column
@@ -1168,8 +1538,18 @@ def reported_totals_chart(table, *, columns: dict[str, str], y: str, y_unit: str
     return _done(fig, source, note, show)
 
 
-def bases_map_chart(sites, outlines: dict, *, group: str, name: str, title: str, source, headquarters=None,
-                    note: str | None = None, show: bool = True) -> Figure | None:
+def bases_map_chart(
+    sites,
+    outlines: dict,
+    *,
+    group: str,
+    name: str,
+    title: str,
+    source,
+    headquarters=None,
+    note: str | None = None,
+    show: bool = True,
+) -> Figure | None:
     """A locator map of sites: Mali shaded, neighbours outlined, one marker shape and colour per ``group``.
 
     ``sites`` needs ``longitude``, ``latitude``, and the columns named by
@@ -1185,8 +1565,15 @@ def bases_map_chart(sites, outlines: dict, *, group: str, name: str, title: str,
         qualified_points(ax, rows["longitude"], rows["latitude"], index=index, label=f"{value}: {len(rows)} sites")
     shown = sites
     if headquarters is not None and len(headquarters):
-        ax.plot(headquarters["longitude"], headquarters["latitude"], linestyle="none", marker="*", color="black",
-                markersize=14, label="headquarters")
+        ax.plot(
+            headquarters["longitude"],
+            headquarters["latitude"],
+            linestyle="none",
+            marker="*",
+            color="black",
+            markersize=14,
+            label="headquarters",
+        )
         shown = pd.concat([sites, headquarters])
     label_points(ax, shown["longitude"], shown["latitude"], shown[name])
     ax.set_title(title, loc="left")
@@ -1194,8 +1581,9 @@ def bases_map_chart(sites, outlines: dict, *, group: str, name: str, title: str,
     return _done(fig, source, note, show)
 
 
-def yearly_lines_chart(table, *, x, y, group, y_label, y_unit, title, source, note: str | None = None,
-                       show: bool = True) -> Figure | None:
+def yearly_lines_chart(
+    table, *, x, y, group, y_label, y_unit, title, source, note: str | None = None, show: bool = True
+) -> Figure | None:
     """One line per value of ``group`` over ``x`` (years): for one consistent series, such as RADPKO's yearly means.
 
     Made for "finish this chart" tasks: an argument still left as ``...``
@@ -1227,10 +1615,16 @@ def yearly_lines_chart(table, *, x, y, group, y_label, y_unit, title, source, no
 OPTION_MARKS = {"A": (0, "o"), "B": (1, "s"), "C": (2, "^")}
 
 
-def bracket_positions(draft, actors: Sequence[str], *, source: str, permanent: Iterable[str] = (),
-                      title: str | None = "Where each delegation's words of 16–30 June 2023 point on the brackets",
-                      note: str | None = "a letter marks the option a delegation's statements are closest to; "
-                                         "an empty row: its words point to no option.") -> None:
+def bracket_positions(
+    draft,
+    actors: Sequence[str],
+    *,
+    source: str,
+    permanent: Iterable[str] = (),
+    title: str | None = "Where each delegation's words of 16–30 June 2023 point on the brackets",
+    note: str | None = "a letter marks the option a delegation's statements are closest to; "
+    "an empty row: its words point to no option.",
+) -> None:
     """One row per actor, one column per bracket: a lettered marker for each option the actor's words are closest to.
 
     ``draft`` has the columns of ``data/zero_draft_clauses.csv`` (only rows with
@@ -1262,8 +1656,16 @@ def bracket_positions(draft, actors: Sequence[str], *, source: str, permanent: I
             dx = (j - (len(letters) - 1) / 2) * 0.22
             colour_index, marker = OPTION_MARKS.get(letter, (6, "D"))
             word = "A (the penholder's proposal)" if letter == "A" else f"{letter} (an alternative)"
-            ax.plot([x + dx], [y], linestyle="none", marker=marker, markersize=11, color=PALETTE[colour_index],
-                    markeredgecolor="#222222", label=None if letter in shown else word)
+            ax.plot(
+                [x + dx],
+                [y],
+                linestyle="none",
+                marker=marker,
+                markersize=11,
+                color=PALETTE[colour_index],
+                markeredgecolor="#222222",
+                label=None if letter in shown else word,
+            )
             ax.text(x + dx + 0.09, y, letter, va="center", ha="left", fontsize=8.5, fontweight="bold")
             shown.add(letter)
     permanent = set(permanent)
@@ -1295,6 +1697,7 @@ def _wrap(text: str, width: int) -> list[str]:
 # what happened (calibration), and the class's Brier ranking
 # --------------------------------------------------------------------------
 
+
 def _short_day(value) -> str:
     """A date as "13 Aug" (the year is in the title); empty for a missing date."""
     import pandas as pd  # late: plots is imported by notebooks that may not need pandas yet
@@ -1305,8 +1708,19 @@ def _short_day(value) -> str:
     return f"{day.day} {day:%b}"
 
 
-def withdrawal_map_chart(sites, outlines: dict, *, phase: str, name: str, date: str, title: str, source,
-                         open_label: str = "still open", note: str | None = None, show: bool = True) -> Figure | None:
+def withdrawal_map_chart(
+    sites,
+    outlines: dict,
+    *,
+    phase: str,
+    name: str,
+    date: str,
+    title: str,
+    source,
+    open_label: str = "still open",
+    note: str | None = None,
+    show: bool = True,
+) -> Figure | None:
     """The sites of a withdrawal on a locator map: one marker per phase, each site labelled with its closing day.
 
     ``sites`` needs ``longitude``, ``latitude`` and the columns named by
@@ -1332,8 +1746,17 @@ def withdrawal_map_chart(sites, outlines: dict, *, phase: str, name: str, date: 
     return _done(fig, source, note, show)
 
 
-def calibration_chart(probabilities, outcomes, *, source, title: str = "Forecasts against what happened",
-                      labels=None, bins: int = 5, note: str | None = None, show: bool = True) -> Figure | None:
+def calibration_chart(
+    probabilities,
+    outcomes,
+    *,
+    source,
+    title: str = "Forecasts against what happened",
+    labels=None,
+    bins: int = 5,
+    note: str | None = None,
+    show: bool = True,
+) -> Figure | None:
     """Forecast probabilities (per cent) against how often the forecast event happened: a calibration chart.
 
     Each forecast is a tick at the top (it happened) or at the bottom (it did
@@ -1354,35 +1777,68 @@ def calibration_chart(probabilities, outcomes, *, source, title: str = "Forecast
         raise ValueError("probabilities are in per cent, from 0 to 100")
     names = None if labels is None else [str(t) for t in labels]
     fig, ax = figure(width=10, height=6)
-    ax.plot([0, 100], [0, 100], color="#555555", linestyle="--", marker="none", linewidth=1.2,
-            label="perfectly calibrated")
+    ax.plot(
+        [0, 100], [0, 100], color="#555555", linestyle="--", marker="none", linewidth=1.2, label="perfectly calibrated"
+    )
     yes = [p for p, o in zip(probabilities, happened) if o]
     no = [p for p, o in zip(probabilities, happened) if not o]
-    ax.plot(yes, [100] * len(yes), linestyle="none", marker="|", markersize=16, markeredgewidth=2,
-            color=PALETTE[2], label=f"a forecast of an event that happened ({len(yes)})")
-    ax.plot(no, [0] * len(no), linestyle="none", marker="|", markersize=16, markeredgewidth=2,
-            color=PALETTE[5], label=f"a forecast of an event that did not ({len(no)})")
+    ax.plot(
+        yes,
+        [100] * len(yes),
+        linestyle="none",
+        marker="|",
+        markersize=16,
+        markeredgewidth=2,
+        color=PALETTE[2],
+        label=f"a forecast of an event that happened ({len(yes)})",
+    )
+    ax.plot(
+        no,
+        [0] * len(no),
+        linestyle="none",
+        marker="|",
+        markersize=16,
+        markeredgewidth=2,
+        color=PALETTE[5],
+        label=f"a forecast of an event that did not ({len(no)})",
+    )
     if names is not None:
         for p, o, text in zip(probabilities, happened, names):
-            ax.annotate(text, (p, 100 if o else 0), xytext=(0, -12 if o else 10), textcoords="offset points",
-                        rotation=90, ha="center", va="top" if o else "bottom", fontsize=7.5)
+            ax.annotate(
+                text,
+                (p, 100 if o else 0),
+                xytext=(0, -12 if o else 10),
+                textcoords="offset points",
+                rotation=90,
+                ha="center",
+                va="top" if o else "bottom",
+                fontsize=7.5,
+            )
     width = 100 / bins
     centres, shares, counts = [], [], []
     for band in range(bins):
         low, high = band * width, (band + 1) * width
-        inside = [(p, o) for p, o in zip(probabilities, happened)
-                  if low <= p < high or (band == bins - 1 and p == 100)]
+        inside = [(p, o) for p, o in zip(probabilities, happened) if low <= p < high or (band == bins - 1 and p == 100)]
         if inside:
             centres.append(sum(p for p, _ in inside) / len(inside))
             shares.append(100 * sum(o for _, o in inside) / len(inside))
             counts.append(len(inside))
-    ax.plot(centres, shares, linestyle="none", marker="o", markersize=11, color=PALETTE[0], markeredgecolor="white",
-            label=f"share that happened, per band of {width:g} points")
+    ax.plot(
+        centres,
+        shares,
+        linestyle="none",
+        marker="o",
+        markersize=11,
+        color=PALETTE[0],
+        markeredgecolor="white",
+        label=f"share that happened, per band of {width:g} points",
+    )
     for x, y, n in zip(centres, shares, counts):
         ax.annotate(f"n={n}", (x, y), xytext=(0, 9), textcoords="offset points", ha="center", va="bottom", fontsize=9)
     if not probabilities:
-        ax.text(50, 50, "no locked forecast to show", ha="center", va="center", fontsize=11, style="italic",
-                color="#555555")
+        ax.text(
+            50, 50, "no locked forecast to show", ha="center", va="center", fontsize=11, style="italic", color="#555555"
+        )
     ax.set_xlim(-3, 103)
     ax.set_ylim(-8, 108)
     ax.set_aspect("equal")
@@ -1391,9 +1847,16 @@ def calibration_chart(probabilities, outcomes, *, source, title: str = "Forecast
     return _done(fig, source, note, show)
 
 
-def brier_ranking_chart(labels, scores, *, source, references: dict | None = None,
-                        title: str = "Mean Brier score per forecaster (lower is better)", note: str | None = None,
-                        show: bool = True) -> Figure | None:
+def brier_ranking_chart(
+    labels,
+    scores,
+    *,
+    source,
+    references: dict | None = None,
+    title: str = "Mean Brier score per forecaster (lower is better)",
+    note: str | None = None,
+    show: bool = True,
+) -> Figure | None:
     """Forecasters' mean Brier scores as horizontal bars (give them best first), with reference lines.
 
     ``references`` maps a caption to a score drawn as a vertical line, e.g.
@@ -1406,8 +1869,14 @@ def brier_ranking_chart(labels, scores, *, source, references: dict | None = Non
     hbars(ax, labels, scores, value_format="{:.3f}", missing_text="no forecast scored")
     highest = max([s for s in scores if not _is_missing(s)] + [0.5] + list((references or {}).values()))
     for index, (caption, value) in enumerate((references or {}).items()):
-        ax.axvline(value, color=PALETTE[(index + 5) % len(PALETTE)], linestyle=LINESTYLES[(index + 1) % len(LINESTYLES)],
-                   linewidth=1.8, marker="none", label=f"{caption}: {value:.3f}")
+        ax.axvline(
+            value,
+            color=PALETTE[(index + 5) % len(PALETTE)],
+            linestyle=LINESTYLES[(index + 1) % len(LINESTYLES)],
+            linewidth=1.8,
+            marker="none",
+            label=f"{caption}: {value:.3f}",
+        )
     ax.set_xlim(0, highest * 1.15)
     label(ax, x="Mean Brier score", x_unit="0 = perfect, 1 = worst", y="Forecaster", title=title)
     if references:

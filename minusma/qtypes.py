@@ -29,6 +29,7 @@ The scoring rules, type by type (the class docstrings repeat their own):
   any complete ballot is (a simulation).
 * **written**: always graded by a person ("hand"); the check only counts words.
 """
+
 from __future__ import annotations
 
 import math
@@ -154,7 +155,12 @@ class MultipleChoice(SingleChoice):
     answer_layout = "bullets"
 
     def validate_key(self, spec, key):
-        if not isinstance(key, (list, tuple)) or not key or len(set(key)) != len(key) or not set(key) <= set(spec.options):
+        if (
+            not isinstance(key, (list, tuple))
+            or not key
+            or len(set(key)) != len(key)
+            or not set(key) <= set(spec.options)
+        ):
             raise SpecError(f"{spec.id}: key must be a non-empty list of options, each once")
 
     def validate_answer(self, spec, value):
@@ -180,9 +186,13 @@ class MultipleChoice(SingleChoice):
             return self._full(spec, "Correct: you ticked exactly the right options.")
         fraction = max(0.0, (right - wrong) / n_right_options)
         # The same words whatever is wrong: saying which part is wrong would reveal the key.
-        return Result(points_for(spec.points, fraction), float(spec.points), "partial" if fraction > 0 else "incorrect",
-                      "Not yet: these are not exactly the right options. Each wrong tick costs as much as a "
-                      "right one earns.", spec.hint)
+        return Result(
+            points_for(spec.points, fraction),
+            float(spec.points),
+            "partial" if fraction > 0 else "incorrect",
+            "Not yet: these are not exactly the right options. Each wrong tick costs as much as a right one earns.",
+            spec.hint,
+        )
 
     def describe_answer(self, spec, value):
         return list(value)
@@ -284,7 +294,9 @@ class Number(QuestionType):
         if abs(value - target) <= tolerance + 1e-9 * max(1.0, abs(target)):
             return self._full(spec, "Correct.")
         direction = "too high" if value > target else "too low"
-        return Result(0.0, float(spec.points), "incorrect", f"Not yet: {direction}, {closeness(value, target)}.", spec.hint)
+        return Result(
+            0.0, float(spec.points), "incorrect", f"Not yet: {direction}, {closeness(value, target)}.", spec.hint
+        )
 
     def describe_answer(self, spec, value):
         return [f"{float(value):,.10g}" + (f" {spec.unit}" if spec.unit else "")]
@@ -339,8 +351,13 @@ class Order(QuestionType):
         right = sum(1 for i, item in enumerate(value) if checker.position_ok(i, item))
         if right == n:
             return self._full(spec, "Correct: everything is in the right order.")
-        return Result(points_for(spec.points, right / n), float(spec.points), "partial" if right else "incorrect",
-                      f"Not yet: {right} of {n} items are in the right place.", spec.hint)
+        return Result(
+            points_for(spec.points, right / n),
+            float(spec.points),
+            "partial" if right else "incorrect",
+            f"Not yet: {right} of {n} items are in the right place.",
+            spec.hint,
+        )
 
     def describe_answer(self, spec, value):
         return [str(item) for item in value]
@@ -388,8 +405,9 @@ class Classify(QuestionType):
             return self._full(spec, "Correct: every item is in the right category.")
         text = f"Not yet: {right} of {n} items are in the right category"
         text += f" ({missing} not sorted yet)." if missing else "."
-        return Result(points_for(spec.points, right / n), float(spec.points), "partial" if right else "incorrect",
-                      text, spec.hint)
+        return Result(
+            points_for(spec.points, right / n), float(spec.points), "partial" if right else "incorrect", text, spec.hint
+        )
 
     def describe_answer(self, spec, value):
         return [f"{item}: {category}" for item, category in value.items()]
@@ -436,8 +454,13 @@ class Forecast(QuestionType):
             return Result(0.0, points, "hand", "Forecast locked. It will be scored once we know what happened.", "")
         brier = brier_score(value["probability"], checker.outcome())
         status = "correct" if brier <= 0.25 else "partial" if brier < 1 else "incorrect"
-        return Result(points_for(points, 1 - brier), points, status,
-                      f"Brier score {brier:.3f} (0 is perfect; always saying 50 % gives 0.25).", "")
+        return Result(
+            points_for(points, 1 - brier),
+            points,
+            status,
+            f"Brier score {brier:.3f} (0 is perfect; always saying 50 % gives 0.25).",
+            "",
+        )
 
     def describe_answer(self, spec, value):
         state = "locked" if value.get("locked_at") else "not locked"
@@ -467,7 +490,11 @@ class Vote(QuestionType):
             if key not in VOTE_OUTCOMES:
                 raise SpecError(f'{spec.id}: key must be "adopted", "not adopted" or {{"ballot": ..., "others": ...}}')
             return
-        if not isinstance(key, Mapping) or not set(key) <= {"ballot", "others"} or not isinstance(key.get("ballot"), Mapping):
+        if (
+            not isinstance(key, Mapping)
+            or not set(key) <= {"ballot", "others"}
+            or not isinstance(key.get("ballot"), Mapping)
+        ):
             raise SpecError(f'{spec.id}: a ballot key is {{"ballot": {{member: vote}}, "others": vote}}')
         members = council.members_of(spec)[0]
         unknown = set(key["ballot"]) - set(members)
@@ -499,8 +526,10 @@ class Vote(QuestionType):
     def encode(self, qid, key):
         if isinstance(key, str):
             return {"h": [keys.digest(qid, "outcome", key)]}
-        payload = {"v": sorted(keys.digest(qid, "vote", m, v) for m, v in key["ballot"].items()),
-                   "l": sorted(keys.digest(qid, "listed", m) for m in key["ballot"])}
+        payload = {
+            "v": sorted(keys.digest(qid, "vote", m, v) for m, v in key["ballot"].items()),
+            "l": sorted(keys.digest(qid, "listed", m) for m in key["ballot"]),
+        }
         if key.get("others") is not None:
             payload["o"] = keys.digest(qid, "others", key["others"])
         return payload
@@ -510,8 +539,13 @@ class Vote(QuestionType):
         outcome = council.council_outcome(value, permanent, members)
         points = float(spec.points)
         if outcome.not_voted:
-            return Result(0.0, points, "incorrect",
-                          f"{outcome.not_voted} member(s) have not voted yet; cast all {len(members)} votes.", spec.hint)
+            return Result(
+                0.0,
+                points,
+                "incorrect",
+                f"{outcome.not_voted} member(s) have not voted yet; cast all {len(members)} votes.",
+                spec.hint,
+            )
         if checker is None:
             return Result(points, points, "correct", f"Ballot complete. {outcome.explain()}", "")
         if checker.kind() == "ballot":
@@ -519,14 +553,22 @@ class Vote(QuestionType):
             off = sum(1 for member, vote in value.items() if not checker.vote_ok(member, vote))
             if off == 0:
                 return self._full(spec, f"Correct: this is the ballot asked for. {outcome.explain()}")
-            return Result(0.0, points, "incorrect",
-                          f"Not yet: {off} of {len(members)} votes are not the ones the question describes. "
-                          f"{outcome.explain()}", spec.hint)
+            return Result(
+                0.0,
+                points,
+                "incorrect",
+                f"Not yet: {off} of {len(members)} votes are not the ones the question describes. {outcome.explain()}",
+                spec.hint,
+            )
         if checker.outcome_is(outcome.label):
             return self._full(spec, f"Ballot complete. {outcome.explain()}")
-        return Result(0.0, points, "incorrect",
-                      f"Not yet: this ballot does not give the outcome the question asks for. {outcome.explain()}",
-                      spec.hint)
+        return Result(
+            0.0,
+            points,
+            "incorrect",
+            f"Not yet: this ballot does not give the outcome the question asks for. {outcome.explain()}",
+            spec.hint,
+        )
 
     def describe_answer(self, spec, value):
         counts = Counter(value.values())
@@ -558,8 +600,10 @@ class Written(QuestionType):
 
     def validate_key(self, spec, key):
         if (
-            not isinstance(key, Mapping) or set(key) != {"model_answer", "rubric"}
-            or not isinstance(key["model_answer"], str) or not isinstance(key["rubric"], str)
+            not isinstance(key, Mapping)
+            or set(key) != {"model_answer", "rubric"}
+            or not isinstance(key["model_answer"], str)
+            or not isinstance(key["rubric"], str)
         ):
             raise SpecError(f'{spec.id}: key must be {{"model_answer": "...", "rubric": "<rubric id>"}}')
 
@@ -577,7 +621,9 @@ class Written(QuestionType):
         note = f"{n} words"
         if spec.words and not spec.words[0] <= n <= spec.words[1]:
             note += f" (the range is {spec.words[0]}–{spec.words[1]})"
-        return Result(0.0, float(spec.points), "hand", f"Saved ({note}). Your instructor grades it with the rubric.", "")
+        return Result(
+            0.0, float(spec.points), "hand", f"Saved ({note}). Your instructor grades it with the rubric.", ""
+        )
 
     def describe_answer(self, spec, value):
         return [value]

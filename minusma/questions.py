@@ -22,6 +22,7 @@ from the exercise and writes its encoded check (:mod:`minusma.keys`) to
 ``exercises/.checks/``, where each widget finds its own by question id.
 ``check=`` can still be given directly (tests).
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -41,8 +42,20 @@ from . import store as _store
 from .spec import AnswerError, QuestionSpec, Result
 
 __all__ = [
-    "setup", "solution_copy", "identity", "single_choice", "multiple_choice", "number", "order",
-    "classify", "forecast", "vote", "written", "hand_in", "question", "Question",
+    "setup",
+    "solution_copy",
+    "identity",
+    "single_choice",
+    "multiple_choice",
+    "number",
+    "order",
+    "classify",
+    "forecast",
+    "vote",
+    "written",
+    "hand_in",
+    "question",
+    "Question",
 ]
 
 _notebook: str | None = None
@@ -213,7 +226,9 @@ class Question(widgets.VBox):
         self.spec = spec
         self.notebook = _notebook_for(spec.id)
         # solutions: the plain key; exercises: the encoded check the build put in the notebook's checks file
-        self._key = spec.key if spec.key is not None else check if check is not None else _checks(self.notebook).get(spec.id)
+        self._key = (
+            spec.key if spec.key is not None else check if check is not None else _checks(self.notebook).get(spec.id)
+        )
         if self._key is not None:
             _keys.checker(spec.type, spec.id, self._key)  # fail now, not on first click, if damaged
         self.store = _store.get_store(self.notebook)
@@ -233,7 +248,9 @@ class Question(widgets.VBox):
         if buttons:
             children.append(widgets.HBox(buttons))
         children += [self._feedback, self._status]
-        super().__init__(children=children, layout=widgets.Layout(border="1px solid #bbb", padding="6px 10px", margin="8px 0"))
+        super().__init__(
+            children=children, layout=widgets.Layout(border="1px solid #bbb", padding="6px 10px", margin="8px 0")
+        )
         self.add_class("minusma-question")
         self.add_class("minusma-" + spec.id.replace(".", "-"))
         _built[spec.id] = self
@@ -271,14 +288,18 @@ class Question(widgets.VBox):
         else:
             how = "checked automatically"
         meta = f"{_points_text(s.points)} · {how}"
-        return (f'<div class="minusma-prompt"><b>{_esc(s.prompt)}</b><br>'
-                f'<small>Question {_esc(s.id)} · {meta}</small></div>')
+        return (
+            f'<div class="minusma-prompt"><b>{_esc(s.prompt)}</b><br>'
+            f"<small>Question {_esc(s.id)} · {meta}</small></div>"
+        )
 
     def _buttons(self) -> list[widgets.Widget]:
         self._check_button = None
         if self.checkable and self.spec.graded == "auto":
             self._check_button = widgets.Button(
-                description="Check", tooltip=f"Check your answer to question {self.spec.id}", icon="check",
+                description="Check",
+                tooltip=f"Check your answer to question {self.spec.id}",
+                icon="check",
             )
             self._check_button.on_click(lambda _button: self.check())
             return [self._check_button]
@@ -326,8 +347,11 @@ class Question(widgets.VBox):
             self._after_change()
         finally:
             self._restoring = False
-        self._set_status(f"This answer was changed in another tab or copy of this notebook at "
-                         f"{_local_time(entry['saved_at'])}; this view now shows that answer.", "warning")
+        self._set_status(
+            f"This answer was changed in another tab or copy of this notebook at "
+            f"{_local_time(entry['saved_at'])}; this view now shows that answer.",
+            "warning",
+        )
 
     def _validate(self, value: Any) -> Any:
         return _spec.validate_answer(self.spec, value)
@@ -370,10 +394,15 @@ class Question(widgets.VBox):
             self._set_status(f"{exc}{kept}", "error")
             return False
         except OSError as exc:
-            self._set_status(f"Could not save ({exc.strerror or exc}). Your previous answer is kept; try again.", "error")
+            self._set_status(
+                f"Could not save ({exc.strerror or exc}). Your previous answer is kept; try again.", "error"
+            )
             return False
-        note = (f" It replaces the answer given in another tab or copy at {_local_time(elsewhere['saved_at'])}."
-                if elsewhere is not None and elsewhere["value"] != value else "")
+        note = (
+            f" It replaces the answer given in another tab or copy at {_local_time(elsewhere['saved_at'])}."
+            if elsewhere is not None and elsewhere["value"] != value
+            else ""
+        )
         self._set_status(f"Saved at {_clock()}.{note}", "ok")
         from . import handin
 
@@ -438,8 +467,11 @@ class Question(widgets.VBox):
 
     def _show_result(self, result: Result) -> None:
         style = {
-            "correct": ("✔", "#1a6b2f"), "partial": ("◐", "#8a4b00"), "incorrect": ("✘", "#a40000"),
-            "unanswered": ("…", "#333"), "hand": ("✎", "#333"),
+            "correct": ("✔", "#1a6b2f"),
+            "partial": ("◐", "#8a4b00"),
+            "incorrect": ("✘", "#a40000"),
+            "unanswered": ("…", "#333"),
+            "hand": ("✎", "#333"),
         }[result.status]
         if result.status == "partial" and not _qtypes.TYPES[self.spec.type].check_shows_points:
             style = ("✘", "#a40000")  # partial credit would tell which options are right
@@ -489,12 +521,18 @@ def _strip_tags(markup: str) -> str:
 # The types
 # --------------------------------------------------------------------------
 
+
 class SingleChoice(Question):
     """One option from a list (radio buttons: the arrow keys or Space choose)."""
 
     def _build(self):
-        self._radio = widgets.RadioButtons(options=list(self.spec.options), value=None,
-                                           description="Your answer:", style=_LABEL_STYLE, layout=_auto_width())
+        self._radio = widgets.RadioButtons(
+            options=list(self.spec.options),
+            value=None,
+            description="Your answer:",
+            style=_LABEL_STYLE,
+            layout=_auto_width(),
+        )
         self._radio.observe(self._changed, names="value")
         return [self._radio]
 
@@ -512,8 +550,9 @@ class MultipleChoice(Question):
     """Any number of options (one tick box each: Tab to move, Space to tick)."""
 
     def _build(self):
-        self._boxes = [widgets.Checkbox(value=False, description=o, indent=False, layout=_auto_width())
-                       for o in self.spec.options]
+        self._boxes = [
+            widgets.Checkbox(value=False, description=o, indent=False, layout=_auto_width()) for o in self.spec.options
+        ]
         for box in self._boxes:
             box.observe(self._changed, names="value")
         return [widgets.HTML("<i>Tick every option that applies.</i>"), *self._boxes]
@@ -535,9 +574,14 @@ class Number(Question):
 
     def _build(self):
         unit = f" ({self.spec.unit})" if self.spec.unit else ""
-        self._text = widgets.Text(value="", description=f"Your answer{unit}:", placeholder="a number, then Enter",
-                                  continuous_update=False, style=_LABEL_STYLE,
-                                  layout=widgets.Layout(width="30em", max_width="100%"))
+        self._text = widgets.Text(
+            value="",
+            description=f"Your answer{unit}:",
+            placeholder="a number, then Enter",
+            continuous_update=False,
+            style=_LABEL_STYLE,
+            layout=widgets.Layout(width="30em", max_width="100%"),
+        )
         self._text.observe(self._changed, names="value")
         return [self._text]
 
@@ -632,13 +676,20 @@ class Classify(_OneChoicePerItem):
     def _build(self):
         self._menus = self._per_item = {}
         for item in self.spec.items:
-            menu = widgets.Dropdown(options=list(self.spec.categories), value=None, description=item,
-                                    tooltip=item, style={"description_width": "24em"},
-                                    layout=widgets.Layout(width="40em", max_width="100%"))
+            menu = widgets.Dropdown(
+                options=list(self.spec.categories),
+                value=None,
+                description=item,
+                tooltip=item,
+                style={"description_width": "24em"},
+                layout=widgets.Layout(width="40em", max_width="100%"),
+            )
             menu.observe(self._changed, names="value")
             self._menus[item] = menu
-        return [widgets.HTML(f"<i>Choose a category for each: {_esc(', '.join(self.spec.categories))}.</i>"),
-                *self._menus.values()]
+        return [
+            widgets.HTML(f"<i>Choose a category for each: {_esc(', '.join(self.spec.categories))}.</i>"),
+            *self._menus.values(),
+        ]
 
     def _empty_message(self):
         return "Choose a category for at least one item."
@@ -650,13 +701,26 @@ class Forecast(Question):
     checkable = False
 
     def _build(self):
-        self._slider = widgets.IntSlider(value=50, min=0, max=100, step=1, description="Probability (%):",
-                                         style=_LABEL_STYLE, layout=widgets.Layout(width="32em", max_width="100%"))
-        self._reason = widgets.Text(value="", description="Reason (one line):", placeholder="why this probability?",
-                                    style=_LABEL_STYLE, layout=widgets.Layout(width="48em", max_width="100%"))
+        self._slider = widgets.IntSlider(
+            value=50,
+            min=0,
+            max=100,
+            step=1,
+            description="Probability (%):",
+            style=_LABEL_STYLE,
+            layout=widgets.Layout(width="32em", max_width="100%"),
+        )
+        self._reason = widgets.Text(
+            value="",
+            description="Reason (one line):",
+            placeholder="why this probability?",
+            style=_LABEL_STYLE,
+            layout=widgets.Layout(width="48em", max_width="100%"),
+        )
         self._confirming_default = False  # a first Lock press at the untouched 50 % asks to be sure
-        self._lock_button = widgets.Button(description="Lock forecast", icon="lock",
-                                           tooltip="Lock it: a locked forecast can never be changed")
+        self._lock_button = widgets.Button(
+            description="Lock forecast", icon="lock", tooltip="Lock it: a locked forecast can never be changed"
+        )
         self._lock_button.on_click(lambda _b: self.lock())
         self._slider.observe(self._changed, names="value")
         self._reason.observe(self._changed, names="value")
@@ -679,15 +743,20 @@ class Forecast(Question):
             w.disabled = locked
         if locked:
             self._lock_button.description = "Locked"
-            self._feedback.value = (f"<div><b>Locked</b> on {_esc(_readable_time(locked_at))}: "
-                                    f"{self._slider.value} %. It will be scored against what happens.</div>")
+            self._feedback.value = (
+                f"<div><b>Locked</b> on {_esc(_readable_time(locked_at))}: "
+                f"{self._slider.value} %. It will be scored against what happens.</div>"
+            )
 
     def _save_current(self) -> bool:
         self.store.refresh()  # locked in another kernel (the notebook open twice)? then locked here too
         if self.locked:
             saved = self.store.value(self.spec.id)
             shown = self._read()
-            if (shown["probability"], shown["reason"]) == (saved["probability"], saved["reason"]) and self._slider.disabled:
+            if (shown["probability"], shown["reason"]) == (
+                saved["probability"],
+                saved["reason"],
+            ) and self._slider.disabled:
                 return True  # nothing changed: the locked forecast stands, shown as locked
             # Show the locked forecast again, whatever was changed on screen.
             self._restoring = True
@@ -722,8 +791,11 @@ class Forecast(Question):
         untouched = draft["probability"] == 50 and (saved is None or saved["probability"] == 50)
         if untouched and not self._confirming_default:
             self._confirming_default = True
-            self._set_status("The slider is still at 50 %, where it starts. If 50 % is your forecast, "
-                             "press Lock forecast again; otherwise move the slider first.", "warning")
+            self._set_status(
+                "The slider is still at 50 %, where it starts. If 50 % is your forecast, "
+                "press Lock forecast again; otherwise move the slider first.",
+                "warning",
+            )
             return False
         try:
             value = self._validate({**draft, "locked_at": _spec.now_iso()})
@@ -754,16 +826,22 @@ class Vote(_OneChoicePerItem):
         rows = []
         for member in self._members:
             label = member + (" (permanent)" if member in self._permanent else "")
-            toggle = widgets.ToggleButtons(options=list(_council.VOTE_CHOICES), value=None, description=label,
-                                           tooltips=[f"{member}: yes", f"{member}: no", f"{member}: abstain"],
-                                           style={"description_width": "19em", "button_width": "7em"})
+            toggle = widgets.ToggleButtons(
+                options=list(_council.VOTE_CHOICES),
+                value=None,
+                description=label,
+                tooltips=[f"{member}: yes", f"{member}: no", f"{member}: abstain"],
+                style={"description_width": "19em", "button_width": "7em"},
+            )
             toggle.observe(self._changed, names="value")
             self._buttons_by_member[member] = toggle
             rows.append(toggle)
         self._outcome = widgets.HTML(layout=_auto_width())
         self._outcome.add_class("minusma-outcome")
-        rule = (f"<i>Rule (UN Charter, Art. 27(3)): adopted with at least {_council.VOTES_NEEDED} yes votes "
-                "and no permanent member voting no. An abstention is not a veto.</i>")
+        rule = (
+            f"<i>Rule (UN Charter, Art. 27(3)): adopted with at least {_council.VOTES_NEEDED} yes votes "
+            "and no permanent member voting no. An abstention is not a veto.</i>"
+        )
         # the chosen vote stands out by colour, weight and a tick (the module's stylesheet, _CSS)
         self.add_class("minusma-vote")
         return [widgets.HTML(rule), *rows, self._outcome]
@@ -792,16 +870,25 @@ class Written(Question):
     checkable = False
 
     def _build(self):
-        self._text = widgets.Textarea(value="", description="Your answer:", placeholder="Write your answer here.",
-                                      continuous_update=True, style=_LABEL_STYLE,
-                                      layout=widgets.Layout(width="95%", height="16em"))
+        self._text = widgets.Textarea(
+            value="",
+            description="Your answer:",
+            placeholder="Write your answer here.",
+            continuous_update=True,
+            style=_LABEL_STYLE,
+            layout=widgets.Layout(width="95%", height="16em"),
+        )
         self._text.observe(self._changed, names="value")
         self._count = widgets.HTML()
         self._count.add_class("minusma-wordcount")
         parts = []
         if self.spec.criteria:
             items = "".join(f"<li>{_esc(_spec.RUBRIC_CRITERIA[c])}</li>" for c in self.spec.criteria)
-            parts.append(widgets.HTML(f"<details open><summary>What your instructor looks for</summary><ul>{items}</ul></details>"))
+            parts.append(
+                widgets.HTML(
+                    f"<details open><summary>What your instructor looks for</summary><ul>{items}</ul></details>"
+                )
+            )
         return [self._text, self._count, *parts]
 
     def _read(self):
@@ -827,66 +914,194 @@ class Written(Question):
 # Builders (the names used in notebooks)
 # --------------------------------------------------------------------------
 
+
 def _make(cls, qtype: str, id: str, prompt: str, check: str | None, **fields: Any) -> Question:
     fields = {k: v for k, v in fields.items() if v is not None}
     return cls(_spec.make_spec(qtype, id, prompt, **fields), check)
 
 
-def single_choice(id: str, prompt: str, options: list[str], *, points: float = 1, hint: str = "",
-                  graded: str | None = None, key: Any = None, check: str | None = None) -> SingleChoice:
+def single_choice(
+    id: str,
+    prompt: str,
+    options: list[str],
+    *,
+    points: float = 1,
+    hint: str = "",
+    graded: str | None = None,
+    key: Any = None,
+    check: str | None = None,
+) -> SingleChoice:
     """One right option out of several. Key: the option."""
-    return _make(SingleChoice, "single_choice", id, prompt, check, options=options, points=points, hint=hint,
-                 graded=graded, key=key)
+    return _make(
+        SingleChoice,
+        "single_choice",
+        id,
+        prompt,
+        check,
+        options=options,
+        points=points,
+        hint=hint,
+        graded=graded,
+        key=key,
+    )
 
 
-def multiple_choice(id: str, prompt: str, options: list[str], *, points: float = 1, hint: str = "",
-                    graded: str | None = None, key: Any = None, check: str | None = None) -> MultipleChoice:
+def multiple_choice(
+    id: str,
+    prompt: str,
+    options: list[str],
+    *,
+    points: float = 1,
+    hint: str = "",
+    graded: str | None = None,
+    key: Any = None,
+    check: str | None = None,
+) -> MultipleChoice:
     """Several right options. Key: the list of right options (partial credit, see spec)."""
-    return _make(MultipleChoice, "multiple_choice", id, prompt, check, options=options, points=points, hint=hint,
-                 graded=graded, key=key)
+    return _make(
+        MultipleChoice,
+        "multiple_choice",
+        id,
+        prompt,
+        check,
+        options=options,
+        points=points,
+        hint=hint,
+        graded=graded,
+        key=key,
+    )
 
 
-def number(id: str, prompt: str, *, unit: str = "", min: float | None = None, max: float | None = None,
-           points: float = 1, hint: str = "", graded: str | None = None, key: Any = None,
-           check: str | None = None) -> Number:
+def number(
+    id: str,
+    prompt: str,
+    *,
+    unit: str = "",
+    min: float | None = None,
+    max: float | None = None,
+    points: float = 1,
+    hint: str = "",
+    graded: str | None = None,
+    key: Any = None,
+    check: str | None = None,
+) -> Number:
     """A number, with its unit. Key: ``{"value": x, "tolerance": t}`` (absolute tolerance)."""
-    return _make(Number, "number", id, prompt, check, unit=unit, min=min, max=max, points=points, hint=hint,
-                 graded=graded, key=key)
+    return _make(
+        Number,
+        "number",
+        id,
+        prompt,
+        check,
+        unit=unit,
+        min=min,
+        max=max,
+        points=points,
+        hint=hint,
+        graded=graded,
+        key=key,
+    )
 
 
-def order(id: str, prompt: str, items: list[str], *, points: float = 1, hint: str = "",
-          graded: str | None = None, key: Any = None, check: str | None = None) -> Order:
+def order(
+    id: str,
+    prompt: str,
+    items: list[str],
+    *,
+    points: float = 1,
+    hint: str = "",
+    graded: str | None = None,
+    key: Any = None,
+    check: str | None = None,
+) -> Order:
     """Put ``items`` (shown in this order) in the right order. Key: the items in the right order."""
     return _make(Order, "order", id, prompt, check, items=items, points=points, hint=hint, graded=graded, key=key)
 
 
-def classify(id: str, prompt: str, items: list[str], categories: list[str], *, points: float = 1,
-             hint: str = "", graded: str | None = None, key: Any = None, check: str | None = None) -> Classify:
+def classify(
+    id: str,
+    prompt: str,
+    items: list[str],
+    categories: list[str],
+    *,
+    points: float = 1,
+    hint: str = "",
+    graded: str | None = None,
+    key: Any = None,
+    check: str | None = None,
+) -> Classify:
     """Sort each item into one of ``categories``. Key: ``{item: category}``."""
-    return _make(Classify, "classify", id, prompt, check, items=items, categories=categories, points=points,
-                 hint=hint, graded=graded, key=key)
+    return _make(
+        Classify,
+        "classify",
+        id,
+        prompt,
+        check,
+        items=items,
+        categories=categories,
+        points=points,
+        hint=hint,
+        graded=graded,
+        key=key,
+    )
 
 
-def forecast(id: str, prompt: str, *, points: float = 1, hint: str = "", graded: str | None = None,
-             key: Any = None, check: str | None = None) -> Forecast:
+def forecast(
+    id: str,
+    prompt: str,
+    *,
+    points: float = 1,
+    hint: str = "",
+    graded: str | None = None,
+    key: Any = None,
+    check: str | None = None,
+) -> Forecast:
     """A locked probability forecast. Key (later, optional): ``{"outcome": true|false}``."""
     return _make(Forecast, "forecast", id, prompt, check, points=points, hint=hint, graded=graded, key=key)
 
 
-def vote(id: str, prompt: str, *, members: list[str] | None = None, permanent: list[str] | None = None,
-         points: float = 1, hint: str = "", graded: str | None = None, key: Any = None,
-         check: str | None = None) -> Vote:
+def vote(
+    id: str,
+    prompt: str,
+    *,
+    members: list[str] | None = None,
+    permanent: list[str] | None = None,
+    points: float = 1,
+    hint: str = "",
+    graded: str | None = None,
+    key: Any = None,
+    check: str | None = None,
+) -> Vote:
     """A Council ballot. Members default to the 2023 Council in ``data/``. Key (optional): the outcome."""
-    return _make(Vote, "vote", id, prompt, check, members=members, permanent=permanent, points=points,
-                 hint=hint, graded=graded, key=key)
+    return _make(
+        Vote,
+        "vote",
+        id,
+        prompt,
+        check,
+        members=members,
+        permanent=permanent,
+        points=points,
+        hint=hint,
+        graded=graded,
+        key=key,
+    )
 
 
-def written(id: str, prompt: str, *, words: tuple[int, int] | list[int] | None = None,
-            criteria: list[str] | None = None, points: float = 1, hint: str = "",
-            key: Any = None, check: str | None = None) -> Written:
+def written(
+    id: str,
+    prompt: str,
+    *,
+    words: tuple[int, int] | list[int] | None = None,
+    criteria: list[str] | None = None,
+    points: float = 1,
+    hint: str = "",
+    key: Any = None,
+    check: str | None = None,
+) -> Written:
     """A written answer graded by hand. Key (solutions only): ``{"model_answer", "rubric"}``."""
-    return _make(Written, "written", id, prompt, check, words=words, criteria=criteria, points=points, hint=hint,
-                 key=key)
+    return _make(
+        Written, "written", id, prompt, check, words=words, criteria=criteria, points=points, hint=hint, key=key
+    )
 
 
 def question(id: str) -> Question:
@@ -906,27 +1121,45 @@ def question(id: str) -> Question:
 # Identity and hand-in
 # --------------------------------------------------------------------------
 
+
 class Identity(widgets.VBox):
     """Asks the student's name and id once; saved in the work folder as ``student.json``."""
 
     def __init__(self):
         saved = _store.load_identity()
-        self._name = widgets.Text(value=saved["name"] if saved else "", description="Your name:",
-                                  placeholder="as your instructor knows you", style=_LABEL_STYLE,
-                                  layout=widgets.Layout(width="32em"))
-        self._id = widgets.Text(value=saved["id"] if saved else "", description="Student id:",
-                                placeholder="letters, digits, . - _", style=_LABEL_STYLE,
-                                layout=widgets.Layout(width="32em"))
-        self._button = widgets.Button(description="Save my name and id", icon="user",
-                                      layout=widgets.Layout(width="auto"))
+        self._name = widgets.Text(
+            value=saved["name"] if saved else "",
+            description="Your name:",
+            placeholder="as your instructor knows you",
+            style=_LABEL_STYLE,
+            layout=widgets.Layout(width="32em"),
+        )
+        self._id = widgets.Text(
+            value=saved["id"] if saved else "",
+            description="Student id:",
+            placeholder="letters, digits, . - _",
+            style=_LABEL_STYLE,
+            layout=widgets.Layout(width="32em"),
+        )
+        self._button = widgets.Button(
+            description="Save my name and id", icon="user", layout=widgets.Layout(width="auto")
+        )
         self._button.on_click(lambda _b: self.save())
         self._status = widgets.HTML()
         self._status.add_class("minusma-status")
-        super().__init__(children=[
-            _stylesheet(),
-            widgets.HTML("<b>Who are you?</b> Your name and id go on every notebook you hand in. You do this once."),
-            self._name, self._id, self._button, self._status,
-        ], layout=widgets.Layout(border="1px solid #bbb", padding="6px 10px", margin="8px 0"))
+        super().__init__(
+            children=[
+                _stylesheet(),
+                widgets.HTML(
+                    "<b>Who are you?</b> Your name and id go on every notebook you hand in. You do this once."
+                ),
+                self._name,
+                self._id,
+                self._button,
+                self._status,
+            ],
+            layout=widgets.Layout(border="1px solid #bbb", padding="6px 10px", margin="8px 0"),
+        )
         self.add_class("minusma-identity")
         if saved:
             self._status.value = f"Saved: {_esc(saved['name'])} ({_esc(saved['id'])}). Change and save again if needed."
@@ -943,7 +1176,9 @@ class Identity(widgets.VBox):
             self._status.value = f'<span style="color:#a40000">⚠ {_esc(str(exc))}</span>'
             return False
         except OSError as exc:
-            self._status.value = f'<span style="color:#a40000">⚠ Could not save ({_esc(str(exc.strerror or exc))}).</span>'
+            self._status.value = (
+                f'<span style="color:#a40000">⚠ Could not save ({_esc(str(exc.strerror or exc))}).</span>'
+            )
             return False
         self._status.value = f'<span style="color:#1a6b2f">✔ Saved: {_esc(saved["name"])} ({_esc(saved["id"])}).</span>'
         return True

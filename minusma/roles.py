@@ -19,6 +19,7 @@ ever read (``vote_2690``, ``stated_position``, ``key_concerns``, ``note``).
 HTML file, one card per printed page, and prints it to PDF with headless
 Chromium when it is installed (see :func:`main`).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,8 +46,15 @@ HEARING = ("Signatory armed groups (CSP-PSD)", "Humanitarian agencies", "Malian 
 #: Dates fixed on or before 30 June 2023 that a card or the zero draft may name although they fall later:
 #: the deadlines of the penholder's text (resolution 2690), the transition timetable agreed with ECOWAS on
 #: 3 July 2022, and the term of the members elected in June 2022. Known on the day; not outcomes.
-SET_DEADLINES = ("1 July 2023", "15 August 2023", "30 September 2023", "31 December 2023", "February 2024",
-                 "March 2024", "2023–2024")
+SET_DEADLINES = (
+    "1 July 2023",
+    "15 August 2023",
+    "30 September 2023",
+    "31 December 2023",
+    "February 2024",
+    "March 2024",
+    "2023–2024",
+)
 
 SECTIONS = {
     "seat": "Who you are",
@@ -121,6 +129,7 @@ class RoleCard:
 # Building the cards from the data
 # --------------------------------------------------------------------------
 
+
 def _date_label(value, precision: str) -> str:
     if precision == "year":
         return f"{value:%Y}"
@@ -133,8 +142,13 @@ def _items() -> dict[str, list[CardItem]]:
     table = data.load("role_card_items")
     by_actor: dict[str, list[CardItem]] = {}
     for row in table.sort_values("date", kind="stable").itertuples(index=False):
-        item = CardItem(str(row.section), _date_label(row.date, str(row.date_precision)), str(row.text),
-                        str(row.source), str(row.confidence))
+        item = CardItem(
+            str(row.section),
+            _date_label(row.date, str(row.date_precision)),
+            str(row.text),
+            str(row.source),
+            str(row.confidence),
+        )
         by_actor.setdefault(str(row.actor), []).append(item)
     return by_actor
 
@@ -148,18 +162,19 @@ def _leans() -> dict[str, list[BracketLean]]:
             continue
         for actor in (a.strip() for a in row.closest_to.split(";")):
             by_actor.setdefault(actor, []).append(
-                BracketLean(str(row.clause_title), str(row.option_id), str(row.short), str(row.origin)))
+                BracketLean(str(row.clause_title), str(row.option_id), str(row.short), str(row.origin))
+            )
     return by_actor
 
 
 #: What each briefer of the hearing should press the members on (a prompt of the role-play, not a fact).
 HEARING_PROMPTS = {
     "Signatory armed groups (CSP-PSD)": "Press the members on the brackets that touch you: the camps and the "
-                                        "Agreement.",
+    "Agreement.",
     "Humanitarian agencies": "Press the members on the bracket on civilians (and civilian-led aid) and on what the UN "
-                             "keeps in Mali after the mission.",
+    "keeps in Mali after the mission.",
     "Malian civil society": "Press the members on civilians, on the camps in your towns and on what the departure "
-                            "costs people in the north.",
+    "costs people in the north.",
 }
 
 
@@ -167,21 +182,23 @@ def _in_the_room(kind: str, groups: str, actor: str = "") -> tuple[str, ...]:
     """What the delegation may do in the room, from its seat (the rules of the role-play)."""
     rules = {
         "permanent member": "You hold a veto: your 'no' on an option or on the whole text blocks it, however many "
-                            "vote yes. An abstention blocks nothing.",
+        "vote yes. An abstention blocks nothing.",
         "elected member": "Your 'no' is not a veto, but a text needs nine votes in favour: seven members voting no "
-                          "or abstaining together stop it.",
+        "or abstaining together stop it.",
         "host state": "Mali is not on the Council: you sit at the table under rule 37, speak, lobby and answer "
-                      "questions, but you do not vote.",
+        "questions, but you do not vote.",
         "secretariat": "You brief the Council and answer its questions on what a withdrawal takes; you do not vote.",
         "briefer": "You speak at the optional Arria-style hearing before the formal meeting and answer the "
-                   "members' questions. You have no seat at the formal meeting and no vote.",
+        "members' questions. You have no seat at the formal meeting and no vote.",
     }
     lines = [rules[kind]]
     if actor in HEARING_PROMPTS:
         lines.append(HEARING_PROMPTS[actor])
     if "penholder" in groups:
-        lines.append("You hold the pen: you present the zero draft, and between rounds you may propose wording "
-                     "that closes a bracket. The A options are your proposals.")
+        lines.append(
+            "You hold the pen: you present the zero draft, and between rounds you may propose wording "
+            "that closes a bracket. The A options are your proposals."
+        )
     if "Council President" in groups:
         lines.append("You preside in June: the instructor chairs the room, but you open the meeting.")
     if "A3" in groups:
@@ -194,8 +211,11 @@ def _seat(member_row) -> str:
         return ""
     if member_row.category == "permanent":
         return f"Permanent member of the Security Council (veto) · {member_row.regional_group}"
-    votes = "" if member_row.ga_election_votes is None or str(member_row.ga_election_votes) == "<NA>" else \
-        f", elected with {int(member_row.ga_election_votes)} votes in the General Assembly"
+    votes = (
+        ""
+        if member_row.ga_election_votes is None or str(member_row.ga_election_votes) == "<NA>"
+        else f", elected with {int(member_row.ga_election_votes)} votes in the General Assembly"
+    )
     return f"Elected member of the Security Council for {member_row.term}{votes} · {member_row.regional_group}"
 
 
@@ -240,9 +260,17 @@ def _cards(hearing: bool) -> list[RoleCard]:
         own = items.get(actor, [])
         if kind == "briefer":
             seat = "Briefer at the Arria-style hearing"
-        result.append(RoleCard(actor=actor, kind=kind, seat=seat, groups=group,
-                               in_the_room=_in_the_room(kind, group, actor), items=tuple(own),
-                               leans=tuple(leans.get(actor, ()))))
+        result.append(
+            RoleCard(
+                actor=actor,
+                kind=kind,
+                seat=seat,
+                groups=group,
+                in_the_room=_in_the_room(kind, group, actor),
+                items=tuple(own),
+                leans=tuple(leans.get(actor, ())),
+            )
+        )
     return result
 
 
@@ -306,9 +334,11 @@ def _card_html(card: RoleCard) -> str:
             sources.append(source)
         return f'<span class="ref">[{sources.index(source) + 1}]</span>'
 
-    parts = [f'<section class="card" id="{_esc(_slug(card.actor))}">',
-             '<div class="lesson">Lesson 07 · The Council decides · role card · 29–30 June 2023</div>',
-             f"<h2>{_esc(card.actor)}</h2>"]
+    parts = [
+        f'<section class="card" id="{_esc(_slug(card.actor))}">',
+        '<div class="lesson">Lesson 07 · The Council decides · role card · 29–30 June 2023</div>',
+        f"<h2>{_esc(card.actor)}</h2>",
+    ]
     if card.seat:
         parts.append(f'<div class="seat">{_esc(card.seat)}</div>')
     if card.groups:
@@ -320,8 +350,10 @@ def _card_html(card: RoleCard) -> str:
             continue
         parts.append(f"<h3>{_esc(SECTIONS[name])}</h3>")
         if name == "quote":
-            parts += [f"<blockquote>“{_esc(i.text)}”{ref(i.source)} <span class='date'>({_esc(i.date)})</span>"
-                      "</blockquote>" for i in chosen]
+            parts += [
+                f"<blockquote>“{_esc(i.text)}”{ref(i.source)} <span class='date'>({_esc(i.date)})</span></blockquote>"
+                for i in chosen
+            ]
             continue
         lines = []
         for i in chosen:
@@ -330,16 +362,23 @@ def _card_html(card: RoleCard) -> str:
         parts.append("<ul>" + "".join(lines) + "</ul>")
     if card.leans:
         parts.append("<h3>Where your words point on the zero draft's brackets</h3><ul>")
-        parts += [f"<li>{_esc(lean.clause)}: option {_esc(lean.option_id)}, <i>{_esc(lean.short)}</i> "
-                  f"({_esc(lean.origin)})</li>" for lean in card.leans]
+        parts += [
+            f"<li>{_esc(lean.clause)}: option {_esc(lean.option_id)}, <i>{_esc(lean.short)}</i> "
+            f"({_esc(lean.origin)})</li>"
+            for lean in card.leans
+        ]
         parts.append("</ul>")
     elif card.votes:
-        parts.append("<h3>Where your words point on the zero draft's brackets</h3>"
-                     "<p>Your statements do not point to one option: read the brackets and decide.</p>")
+        parts.append(
+            "<h3>Where your words point on the zero draft's brackets</h3>"
+            "<p>Your statements do not point to one option: read the brackets and decide.</p>"
+        )
     parts.append('<ol class="sources">' + "".join(f"<li>{_esc(s)}</li>" for s in sources) + "</ol>")
-    parts.append('<div class="foot">Items are paraphrased for the course; quotations are short and attributed. '
-                 "Every item comes from data/role_card_items.csv (the brackets from "
-                 "data/zero_draft_clauses.csv).</div></section>")
+    parts.append(
+        '<div class="foot">Items are paraphrased for the course; quotations are short and attributed. '
+        "Every item comes from data/role_card_items.csv (the brackets from "
+        "data/zero_draft_clauses.csv).</div></section>"
+    )
     return "\n".join(parts)
 
 
@@ -351,9 +390,11 @@ def cards_html(chosen: list[RoleCard] | None = None) -> str:
     """One self-contained HTML page holding ``chosen`` cards (default: all, hearing included), one per printed page."""
     chosen = cards(hearing=True) if chosen is None else chosen
     body = "\n".join(c.html() for c in chosen)
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            "<title>Role cards · Lesson 07 · The Council decides</title>"
-            f"<style>{CARD_CSS}{PRINT_CSS}</style></head>\n<body>\n{body}\n</body></html>\n")
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        "<title>Role cards · Lesson 07 · The Council decides</title>"
+        f"<style>{CARD_CSS}{PRINT_CSS}</style></head>\n<body>\n{body}\n</body></html>\n"
+    )
 
 
 def find_chromium() -> str | None:
@@ -380,9 +421,20 @@ def print_pdf(html_path: Path, pdf_path: Path, chromium: str, timeout: float = 1
     try:
         with tempfile.TemporaryDirectory(prefix="minusma-chromium-") as profile:
             run = subprocess.run(
-                [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
-                 f"--user-data-dir={profile}", f"--print-to-pdf={tmp_name}", html_path.as_uri()],
-                capture_output=True, text=True, timeout=timeout)
+                [
+                    chromium,
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--no-pdf-header-footer",
+                    f"--user-data-dir={profile}",
+                    f"--print-to-pdf={tmp_name}",
+                    html_path.as_uri(),
+                ],
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+            )
         with open(tmp_name, "rb") as handle:
             ok = handle.read(5) == b"%PDF-"
         if run.returncode != 0 or not ok:
@@ -411,9 +463,16 @@ def write_cards(out: Path, pdf: bool = True, hearing: bool = True) -> tuple[Path
         return html_path, None, message
     chromium = find_chromium()
     if chromium is None:
-        return html_path, None, message + (" No PDF: Chromium was not found (install the chromium package, or set "
-                                           "MINUSMA_CHROMIUM to a Chrome or Chromium program); open the HTML file "
-                                           "in a browser and print it instead.")
+        return (
+            html_path,
+            None,
+            message
+            + (
+                " No PDF: Chromium was not found (install the chromium package, or set "
+                "MINUSMA_CHROMIUM to a Chrome or Chromium program); open the HTML file "
+                "in a browser and print it instead."
+            ),
+        )
     pdf_path = print_pdf(html_path, html_path.with_suffix(".pdf"), chromium)
     return html_path, pdf_path, message + f" Printed them to {pdf_path}."
 
@@ -423,8 +482,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m minusma role-cards",
         description="Write the role cards of lesson 07 (the fifteen Council members of 2023, Mali, the Secretariat "
-                    "and the three briefers of the optional hearing) to one HTML file, one card per printed page, "
-                    "and print it to PDF with headless Chromium when it is installed.")
+        "and the three briefers of the optional hearing) to one HTML file, one card per printed page, "
+        "and print it to PDF with headless Chromium when it is installed.",
+    )
     parser.add_argument("out", type=Path, help="a folder (role_cards_07.html and .pdf go in it) or an .html file")
     parser.add_argument("--no-pdf", action="store_true", help="write the HTML file only")
     parser.add_argument("--no-hearing", action="store_true", help="leave out the three briefers of the hearing")
@@ -451,5 +511,8 @@ def without_set_deadlines(text: str, deadlines: tuple[str, ...] = SET_DEADLINES)
 
 def later_mentions(text: str, deadlines: tuple[str, ...] = SET_DEADLINES) -> list[str]:
     """Lines of ``text`` that name a date after 30 June 2023, other than one of the ``deadlines`` set by then."""
-    return [line for line in without_set_deadlines(text, deadlines).splitlines()
-            if cutoff.mentions_after(line, cutoff.DECISION_DAY)]
+    return [
+        line
+        for line in without_set_deadlines(text, deadlines).splitlines()
+        if cutoff.mentions_after(line, cutoff.DECISION_DAY)
+    ]

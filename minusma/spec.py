@@ -37,6 +37,7 @@ A key may be the plain key above or the encoded ``check`` string that the
 build step puts in exercise notebooks (see :mod:`minusma.keys`); :func:`score`
 accepts both and its feedback never reveals either.
 """
+
 from __future__ import annotations
 
 import ast
@@ -143,6 +144,7 @@ class AnswerError(ValueError):
 # The question
 # --------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class QuestionSpec:
     """One question, as written in a notebook cell (everything but the widget).
@@ -240,7 +242,8 @@ def make_spec(qtype: str, id: str, prompt: str, **kwargs: Any) -> QuestionSpec:
     words = kwargs.get("words")
     if words is not None:
         if (
-            not isinstance(words, (tuple, list)) or len(words) != 2
+            not isinstance(words, (tuple, list))
+            or len(words) != 2
             or not all(isinstance(w, int) and not isinstance(w, bool) and w >= 0 for w in words)
             or words[0] > words[1]
         ):
@@ -269,6 +272,7 @@ def validate_key(spec: QuestionSpec, key: Any) -> None:
 # Answers
 # --------------------------------------------------------------------------
 
+
 def now_iso() -> str:
     """The current time as ISO 8601 UTC with milliseconds, e.g. 2023-06-30T12:00:00.000Z."""
     return _dt.datetime.now(_dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -289,8 +293,7 @@ def check_text(text: Any, what: str, limit: int) -> str:
         raise AnswerError(f"The {what} contains an invisible control character (NUL); please retype it.")
     if len(text) > limit:
         raise AnswerError(
-            f"The {what} is too long ({len(text):,} characters; the limit is {limit:,}). "
-            "Your previous answer is kept."
+            f"The {what} is too long ({len(text):,} characters; the limit is {limit:,}). Your previous answer is kept."
         )
     return text
 
@@ -305,6 +308,7 @@ def validate_answer(spec: QuestionSpec, value: Any) -> Any:
 # --------------------------------------------------------------------------
 # Scoring
 # --------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Result:
@@ -321,8 +325,13 @@ class Result:
     hint: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"points": self.points, "max_points": self.max_points, "status": self.status,
-                "feedback": self.feedback, "hint": self.hint}
+        return {
+            "points": self.points,
+            "max_points": self.max_points,
+            "status": self.status,
+            "feedback": self.feedback,
+            "hint": self.hint,
+        }
 
 
 def score(spec: QuestionSpec, answer: Any, key: Any = None) -> Result:
@@ -348,6 +357,7 @@ def score(spec: QuestionSpec, answer: Any, key: Any = None) -> Result:
 # --------------------------------------------------------------------------
 # Reading questions out of a notebook (without running it)
 # --------------------------------------------------------------------------
+
 
 def _literal(node: ast.AST, qid: str, name: str, cell: int) -> Any:
     try:
@@ -398,7 +408,9 @@ def question_calls(source: str, cell: int = 0) -> list[QuestionCall]:
             continue
         qtype = _call_type(node)
         id_node = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "id"), None)
-        if not (isinstance(id_node, ast.Constant) and isinstance(id_node.value, str) and ID_PATTERN.match(id_node.value)):
+        if not (
+            isinstance(id_node, ast.Constant) and isinstance(id_node.value, str) and ID_PATTERN.match(id_node.value)
+        ):
             continue
         qid = id_node.value
         names = ("id", "prompt") + _types()[qtype].positional

@@ -28,6 +28,7 @@ with the instructor's hand-scores file):
 The student's identity lives in ``<work>/student.json`` (:func:`load_identity`,
 :func:`save_identity`).
 """
+
 from __future__ import annotations
 
 import json
@@ -86,9 +87,12 @@ def _problem(document: Any, notebook: str) -> str | None:
         return "its list of answers is damaged"
     for qid, entry in answers.items():
         if (
-            not isinstance(qid, str) or not ID_PATTERN.match(qid)
-            or not isinstance(entry, dict) or entry.get("type") not in QUESTION_TYPES
-            or "value" not in entry or not isinstance(entry.get("saved_at"), str)
+            not isinstance(qid, str)
+            or not ID_PATTERN.match(qid)
+            or not isinstance(entry, dict)
+            or entry.get("type") not in QUESTION_TYPES
+            or "value" not in entry
+            or not isinstance(entry.get("saved_at"), str)
             or not ISO_PATTERN.match(entry["saved_at"])
         ):
             return f"the answer to {str(qid)[:40]} is damaged"
@@ -109,8 +113,14 @@ class AnswerStore(KeptDocument):
             raise ValueError(f"notebook name {notebook!r} must look like '00_start_here'")
         self.notebook = notebook
         stamp = now_iso()
-        empty = {"format": ANSWERS_FORMAT, "notebook": notebook, "module_version": __version__,
-                 "created_at": stamp, "updated_at": stamp, "answers": {}}
+        empty = {
+            "format": ANSWERS_FORMAT,
+            "notebook": notebook,
+            "module_version": __version__,
+            "created_at": stamp,
+            "updated_at": stamp,
+            "answers": {},
+        }
         super().__init__(Path(path) if path is not None else answers_path(notebook), empty)
 
     # -- the no-loss rules, for an answers file ---------------------------------
@@ -119,9 +129,11 @@ class AnswerStore(KeptDocument):
         return _problem(document, self.notebook)
 
     def _notice(self, problem: str, aside_name: str) -> str:
-        return (f"Your answers file {display_path(self.path)} could not be used: {problem}. "
-                f"Nothing was deleted: it was kept as {aside_name} in the same folder, and your answers "
-                "are saved in a new file. If answers are missing, show that file to your instructor.")
+        return (
+            f"Your answers file {display_path(self.path)} could not be used: {problem}. "
+            f"Nothing was deleted: it was kept as {aside_name} in the same folder, and your answers "
+            "are saved in a new file. If answers are missing, show that file to your instructor."
+        )
 
     def _merge(self, theirs: dict[str, Any]) -> None:
         """Another kernel's answers that win over ours (:func:`_wins`) replace ours."""
@@ -199,8 +211,10 @@ class AnswerStore(KeptDocument):
 
 def _is_locked(entry: Mapping[str, Any] | None) -> bool:
     return bool(
-        entry and entry.get("type") == "forecast"
-        and isinstance(entry.get("value"), dict) and entry["value"].get("locked_at")
+        entry
+        and entry.get("type") == "forecast"
+        and isinstance(entry.get("value"), dict)
+        and entry["value"].get("locked_at")
     )
 
 
@@ -235,6 +249,7 @@ def forget_stores() -> None:
 # --------------------------------------------------------------------------
 # Identity
 # --------------------------------------------------------------------------
+
 
 def identity_path() -> Path:
     return base_dir() / "student.json"
@@ -284,5 +299,7 @@ def load_identity() -> dict[str, str] | None:
 def save_identity(name: str, student_id: str) -> dict[str, str]:
     """Check and save the student's name and id; return them cleaned."""
     name, student_id = check_identity(name, student_id)
-    write_json_atomic(identity_path(), {"format": STUDENT_FORMAT, "id": student_id, "name": name, "saved_at": now_iso()})
+    write_json_atomic(
+        identity_path(), {"format": STUDENT_FORMAT, "id": student_id, "name": name, "saved_at": now_iso()}
+    )
     return {"id": student_id, "name": name}

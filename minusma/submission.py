@@ -22,6 +22,7 @@ The checksum is SHA-256 over :func:`canonical_json` of the document without
 its ``checksum`` field. It detects accidental damage and casual hand edits;
 it is not a signature (anyone can recompute it).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -99,8 +100,14 @@ def schema_errors(document: Any) -> list[str]:
     return lines or ["(top level): does not match the submission format"]
 
 
-def build(notebook: str, student: Mapping[str, str], answers: Mapping[str, Any], created_at: str,
-          submitted_at: str, module_version: str) -> dict[str, Any]:
+def build(
+    notebook: str,
+    student: Mapping[str, str],
+    answers: Mapping[str, Any],
+    created_at: str,
+    submitted_at: str,
+    module_version: str,
+) -> dict[str, Any]:
     """A complete submission document, checksum included."""
     document: dict[str, Any] = {
         "format": SUBMISSION_FORMAT,

@@ -7,6 +7,7 @@ loopback port, with a token; answers go to the test's work folder; it serves a
 root folder the test fills with copies, so nothing in the repository is ever
 saved over. It is stopped by its own process handle.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -26,16 +27,23 @@ import pytest
 from minusma import paths
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-dev-shm-usage",
+]
 #: Screenshots of failures are kept here (git-ignored), one file per failing page.
 SCREENSHOTS = paths.REPO_ROOT / ".e2e" / "screenshots"
 
 #: JupyterLab settings for tests: no news or update checks (no network), no autosave (the notebooks are copies,
 #: and a run must never be written back), every cell attached to the page (so every output can be inspected).
 LAB_SETTINGS = {
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
-                                                                        "checkForUpdates": False},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false", "checkForUpdates": False},
     "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
 }
@@ -80,20 +88,38 @@ def jupyterlab(base: Path, root: Path, work: Path):
         path.write_text(json.dumps(values), encoding="utf-8")
     token, port = secrets.token_hex(16), free_port()
     env = dict(os.environ)
-    env.update({
-        "JUPYTER_CONFIG_DIR": str(base / "config"), "JUPYTER_RUNTIME_DIR": str(base / "runtime"),
-        "JUPYTERLAB_SETTINGS_DIR": str(settings), "JUPYTERLAB_WORKSPACES_DIR": str(base / "workspaces"),
-        "IPYTHONDIR": str(base / "ipython"), "MINUSMA_WORK_DIR": str(work),
-        # the notebooks are copies outside the repository: let their kernels import the course package
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(paths.REPO_ROOT), env.get("PYTHONPATH")])),
-    })
+    env.update(
+        {
+            "JUPYTER_CONFIG_DIR": str(base / "config"),
+            "JUPYTER_RUNTIME_DIR": str(base / "runtime"),
+            "JUPYTERLAB_SETTINGS_DIR": str(settings),
+            "JUPYTERLAB_WORKSPACES_DIR": str(base / "workspaces"),
+            "IPYTHONDIR": str(base / "ipython"),
+            "MINUSMA_WORK_DIR": str(work),
+            # the notebooks are copies outside the repository: let their kernels import the course package
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(paths.REPO_ROOT), env.get("PYTHONPATH")])),
+        }
+    )
     env.pop("MPLBACKEND", None)  # figures must draw inline, as for a student
     log = open(base / "lab.log", "wb")  # noqa: SIM115 (closed in the finally below, after the server stops)
     server = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ip=127.0.0.1", f"--port={port}",
-         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}", "--LabApp.news_url=None",
-         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", "--LabApp.expose_app_in_browser=True"],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            "--allow-root",
+            "--ip=127.0.0.1",
+            f"--port={port}",
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={root}",
+            "--LabApp.news_url=None",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            "--LabApp.expose_app_in_browser=True",
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -156,8 +182,12 @@ def axe_core_script() -> tuple[Path | None, str | None]:
         return None, "npm is missing (install Node.js to run the accessibility scan)"
     folder.mkdir(parents=True, exist_ok=True)
     try:
-        done = subprocess.run([npm, "install", "--no-audit", "--no-fund", "--no-save", "--prefix", str(folder),
-                               AXE_CORE], capture_output=True, text=True, timeout=300)
+        done = subprocess.run(
+            [npm, "install", "--no-audit", "--no-fund", "--no-save", "--prefix", str(folder), AXE_CORE],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
     except subprocess.TimeoutExpired:
         return None, f"npm install {AXE_CORE} took more than 5 minutes"
     if done.returncode != 0 or not script.exists():

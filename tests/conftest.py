@@ -1,4 +1,5 @@
 """Set-up shared by the unit tests (the root conftest.py sets the work folder and the Agg backend)."""
+
 import matplotlib.pyplot as plt
 import pytest
 

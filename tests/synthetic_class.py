@@ -13,6 +13,7 @@ A test helper, not part of the package: ``tests/`` imports it directly and
 
 Everything is deterministic: the same arguments give the same files.
 """
+
 from __future__ import annotations
 
 import random
@@ -29,38 +30,119 @@ from minusma.spec import QuestionSpec
 DEMO_NOTEBOOK = "00_demo"
 
 #: The 2023 Council, given explicitly so the demo does not depend on data/.
-DEMO_MEMBERS = ["China", "France", "Russian Federation", "United Kingdom", "United States", "Albania", "Brazil",
-                "Ecuador", "Gabon", "Ghana", "Japan", "Malta", "Mozambique", "Switzerland", "United Arab Emirates"]
+DEMO_MEMBERS = [
+    "China",
+    "France",
+    "Russian Federation",
+    "United Kingdom",
+    "United States",
+    "Albania",
+    "Brazil",
+    "Ecuador",
+    "Gabon",
+    "Ghana",
+    "Japan",
+    "Malta",
+    "Mozambique",
+    "Switzerland",
+    "United Arab Emirates",
+]
 DEMO_PERMANENT = DEMO_MEMBERS[:5]
 
 #: (builder, id, positional args, keyword args incl. key) for the demo notebook, in order.
 DEMO_QUESTIONS: list[tuple[str, str, list[Any], dict[str, Any]]] = [
-    ("single_choice", "00.capital", ["Which city is Mali's capital?", ["Bamako", "Gao", "Timbuktu"]],
-     {"points": 1, "hint": "It is on the Niger, in the south-west.", "key": "Bamako"}),
-    ("multiple_choice", "00.permanent", ["Which of these are permanent members of the Security Council?",
-                                         ["China", "France", "Mali", "Russian Federation"]],
-     {"points": 3, "hint": "There are five; two of them are not listed.", "key": ["China", "France", "Russian Federation"]}),
-    ("number", "00.days", ["How many days passed between Mali's request (16 June 2023) and the vote (30 June 2023)?"],
-     {"unit": "days", "min": 0, "max": 365, "points": 2, "hint": "Count from one date to the other.",
-      "key": {"value": 14, "tolerance": 0}}),
-    ("order", "00.sequence", ["Put these events in order.",
-                              ["Resolution 2690", "Coup of August 2020", "Mali's request", "Algiers agreement"]],
-     {"points": 4, "hint": "The peace agreement came first.",
-      "key": ["Algiers agreement", "Coup of August 2020", "Mali's request", "Resolution 2690"]}),
-    ("classify", "00.sources", ["Sort each statement.",
-                                ["OHCHR report on Moura", "Government rejects the report", "Wagner 'said to' deploy",
-                                 "Bamako: only Russian instructors"], ["finding", "claim", "denial"]],
-     {"points": 4, "hint": "Who says it, and on what evidence?",
-      "key": {"OHCHR report on Moura": "finding", "Government rejects the report": "denial",
-              "Wagner 'said to' deploy": "claim", "Bamako: only Russian instructors": "denial"}}),
-    ("vote", "00.vote", ["Cast the Council's votes so that the draft is adopted."],
-     {"members": DEMO_MEMBERS, "permanent": DEMO_PERMANENT, "points": 1, "key": "adopted"}),
-    ("forecast", "00.unanimous", ["Will the Council end the mission unanimously?"],
-     {"points": 2, "key": {"outcome": True}}),
+    (
+        "single_choice",
+        "00.capital",
+        ["Which city is Mali's capital?", ["Bamako", "Gao", "Timbuktu"]],
+        {"points": 1, "hint": "It is on the Niger, in the south-west.", "key": "Bamako"},
+    ),
+    (
+        "multiple_choice",
+        "00.permanent",
+        [
+            "Which of these are permanent members of the Security Council?",
+            ["China", "France", "Mali", "Russian Federation"],
+        ],
+        {
+            "points": 3,
+            "hint": "There are five; two of them are not listed.",
+            "key": ["China", "France", "Russian Federation"],
+        },
+    ),
+    (
+        "number",
+        "00.days",
+        ["How many days passed between Mali's request (16 June 2023) and the vote (30 June 2023)?"],
+        {
+            "unit": "days",
+            "min": 0,
+            "max": 365,
+            "points": 2,
+            "hint": "Count from one date to the other.",
+            "key": {"value": 14, "tolerance": 0},
+        },
+    ),
+    (
+        "order",
+        "00.sequence",
+        [
+            "Put these events in order.",
+            ["Resolution 2690", "Coup of August 2020", "Mali's request", "Algiers agreement"],
+        ],
+        {
+            "points": 4,
+            "hint": "The peace agreement came first.",
+            "key": ["Algiers agreement", "Coup of August 2020", "Mali's request", "Resolution 2690"],
+        },
+    ),
+    (
+        "classify",
+        "00.sources",
+        [
+            "Sort each statement.",
+            [
+                "OHCHR report on Moura",
+                "Government rejects the report",
+                "Wagner 'said to' deploy",
+                "Bamako: only Russian instructors",
+            ],
+            ["finding", "claim", "denial"],
+        ],
+        {
+            "points": 4,
+            "hint": "Who says it, and on what evidence?",
+            "key": {
+                "OHCHR report on Moura": "finding",
+                "Government rejects the report": "denial",
+                "Wagner 'said to' deploy": "claim",
+                "Bamako: only Russian instructors": "denial",
+            },
+        },
+    ),
+    (
+        "vote",
+        "00.vote",
+        ["Cast the Council's votes so that the draft is adopted."],
+        {"members": DEMO_MEMBERS, "permanent": DEMO_PERMANENT, "points": 1, "key": "adopted"},
+    ),
+    (
+        "forecast",
+        "00.unanimous",
+        ["Will the Council end the mission unanimously?"],
+        {"points": 2, "key": {"outcome": True}},
+    ),
     ("forecast", "00.kidal", ["Will Malian forces control Kidal town by 31 December 2023?"], {"points": 1}),
-    ("written", "00.why_now", ["Why did Bamako ask in June 2023? Attribute each claim."],
-     {"words": [20, 150], "points": 6,
-      "key": {"model_answer": "A model answer kept in solutions only.", "rubric": "exit_ticket"}}),
+    (
+        "written",
+        "00.why_now",
+        ["Why did Bamako ask in June 2023? Attribute each claim."],
+        {
+            "words": [20, 150],
+            "points": 6,
+            "key": {"model_answer": "A model answer kept in solutions only.", "rubric": "exit_ticket"},
+        },
+    ),
 ]
 
 
@@ -79,14 +161,19 @@ def _call_source(builder: str, qid: str, args: list[Any], kwargs: Mapping[str, A
     return "\n".join(lines)
 
 
-def write_demo_solutions(folder: Path, notebook: str = DEMO_NOTEBOOK,
-                         questions: Iterable[tuple[str, str, list[Any], dict[str, Any]]] | None = None) -> Path:
+def write_demo_solutions(
+    folder: Path,
+    notebook: str = DEMO_NOTEBOOK,
+    questions: Iterable[tuple[str, str, list[Any], dict[str, Any]]] | None = None,
+) -> Path:
     """Write ``folder/<notebook>.ipynb``, a solutions notebook with the demo questions; return its path."""
     import nbformat
 
     questions = list(DEMO_QUESTIONS if questions is None else questions)
-    cells = [nbformat.v4.new_markdown_cell(f"# {notebook}: a generated solutions notebook for testing the grader"),
-             nbformat.v4.new_code_cell(f"from minusma import questions as q\nq.setup({notebook!r})")]
+    cells = [
+        nbformat.v4.new_markdown_cell(f"# {notebook}: a generated solutions notebook for testing the grader"),
+        nbformat.v4.new_code_cell(f"from minusma import questions as q\nq.setup({notebook!r})"),
+    ]
     cells += [nbformat.v4.new_code_cell(_call_source(*question)) for question in questions]
     nb = nbformat.v4.new_notebook(cells=cells)
     path = Path(folder) / f"{notebook}.ipynb"
@@ -101,7 +188,35 @@ def write_demo_solutions(folder: Path, notebook: str = DEMO_NOTEBOOK,
 
 PROFILES = ("right", "partial", "wrong")
 
-_WORDS = ["the", "transitional", "authorities", "said", "the", "mission", "had", "become", "part", "of", "the", "problem", "while", "the", "secretariat", "described", "its", "record", "differently", "and", "the", "council", "had", "little", "room", "without", "consent"]
+_WORDS = [
+    "the",
+    "transitional",
+    "authorities",
+    "said",
+    "the",
+    "mission",
+    "had",
+    "become",
+    "part",
+    "of",
+    "the",
+    "problem",
+    "while",
+    "the",
+    "secretariat",
+    "described",
+    "its",
+    "record",
+    "differently",
+    "and",
+    "the",
+    "council",
+    "had",
+    "little",
+    "room",
+    "without",
+    "consent",
+]
 
 
 def written_text(n_words: int, seed: int = 0) -> str:
@@ -134,7 +249,11 @@ def answer_for(s: QuestionSpec, key: Any, profile: str = "right", seed: int = 0)
     if t == "number":
         value = float(key["value"]) if key else (s.min or 0.0)
         if profile != "right":
-            value = value + max(1.0, abs(value)) * (0.5 if profile == "partial" else 3.0) + float(key["tolerance"] if key else 0)
+            value = (
+                value
+                + max(1.0, abs(value)) * (0.5 if profile == "partial" else 3.0)
+                + float(key["tolerance"] if key else 0)
+            )
         if s.max is not None:
             value = min(value, s.max)
         if s.min is not None:
@@ -158,7 +277,11 @@ def answer_for(s: QuestionSpec, key: Any, profile: str = "right", seed: int = 0)
         return out
     if t == "forecast":
         probability = {"right": 100 if (key or {}).get("outcome", True) else 0, "partial": 70, "wrong": 10}[profile]
-        return {"probability": probability, "reason": "Based on the Council's record.", "locked_at": "2023-06-20T09:00:00.000Z"}
+        return {
+            "probability": probability,
+            "reason": "Based on the Council's record.",
+            "locked_at": "2023-06-20T09:00:00.000Z",
+        }
     if t == "vote":
         try:
             members, permanent = _spec.council_members(s)
@@ -184,8 +307,13 @@ def answer_for(s: QuestionSpec, key: Any, profile: str = "right", seed: int = 0)
     raise ValueError(f"no generator for question type {t!r}")
 
 
-def answers_for(specs: Iterable[QuestionSpec], keys: Mapping[str, Any], profile: str, seed: int = 0,
-                saved_at: str = "2023-06-30T09:30:00.000Z") -> dict[str, Any]:
+def answers_for(
+    specs: Iterable[QuestionSpec],
+    keys: Mapping[str, Any],
+    profile: str,
+    seed: int = 0,
+    saved_at: str = "2023-06-30T09:30:00.000Z",
+) -> dict[str, Any]:
     """A submission's ``answers`` object for a whole notebook in one profile."""
     out = {}
     for s in specs:
@@ -195,16 +323,29 @@ def answers_for(specs: Iterable[QuestionSpec], keys: Mapping[str, Any], profile:
     return out
 
 
-def submission_for(notebook: str, student_id: str, name: str, answers: Mapping[str, Any],
-                   submitted_at: str = "2023-06-30T10:00:00.000Z", created_at: str = "2023-06-30T09:00:00.000Z",
-                   module_version: str = __version__) -> dict[str, Any]:
+def submission_for(
+    notebook: str,
+    student_id: str,
+    name: str,
+    answers: Mapping[str, Any],
+    submitted_at: str = "2023-06-30T10:00:00.000Z",
+    created_at: str = "2023-06-30T09:00:00.000Z",
+    module_version: str = __version__,
+) -> dict[str, Any]:
     """A complete hand-in document (checksum included), as the hand-in button writes it."""
-    return _submission.build(notebook=notebook, student={"id": student_id, "name": name}, answers=answers,
-                             created_at=created_at, submitted_at=submitted_at, module_version=module_version)
+    return _submission.build(
+        notebook=notebook,
+        student={"id": student_id, "name": name},
+        answers=answers,
+        created_at=created_at,
+        submitted_at=submitted_at,
+        module_version=module_version,
+    )
 
 
-def write_class(folder: Path, notebooks: Mapping[str, tuple[list[QuestionSpec], Mapping[str, Any]]],
-                n_students: int, seed: int = 0) -> list[Path]:
+def write_class(
+    folder: Path, notebooks: Mapping[str, tuple[list[QuestionSpec], Mapping[str, Any]]], n_students: int, seed: int = 0
+) -> list[Path]:
     """Write ``n_students`` x notebooks hand-ins into ``folder`` with course-site-like names.
 
     Students cycle through the profiles right / partial / wrong, so grades
@@ -229,7 +370,8 @@ def write_class(folder: Path, notebooks: Mapping[str, tuple[list[QuestionSpec], 
             if number % 20 == 19:
                 early = answers_for(specs, keys, "wrong", seed=number + seed)
                 path = folder / f"student{number:05d}_{sid}_attempt_1_{notebook}.json"
-                write_json_atomic(path, submission_for(notebook, sid, name, early,
-                                                       submitted_at="2023-06-30T09:45:00.000Z"))
+                write_json_atomic(
+                    path, submission_for(notebook, sid, name, early, submitted_at="2023-06-30T09:45:00.000Z")
+                )
                 written.append(path)
     return written

@@ -22,6 +22,7 @@ and reported apart. Counts go to ``.e2e/axe-00_start_here.json``.
 Answering one question of each type, restarting the kernel and seeing each
 answer restored is ``tests/test_engine_browser.py``.
 """
+
 from __future__ import annotations
 
 import json
@@ -43,8 +44,11 @@ RUN_TIMEOUT_S = 240
 A11Y_NOTEBOOK = "exercises/00_start_here.ipynb"
 #: What is ours on the page: the course's widgets (JupyterLab's own interface is not).
 OUR_WIDGETS = ".minusma-question, .minusma-identity, .minusma-handin"
-NOTEBOOKS = sorted(p.relative_to(paths.REPO_ROOT).as_posix() for folder in ("notebooks", "exercises")
-                   for p in (paths.REPO_ROOT / folder).glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = sorted(
+    p.relative_to(paths.REPO_ROOT).as_posix()
+    for folder in ("notebooks", "exercises")
+    for p in (paths.REPO_ROOT / folder).glob("[0-9][0-9]_*.ipynb")
+)
 NOTEBOOKS.append("instructor/grade_written.ipynb")
 #: A made-up notebook that goes wrong in every way the sweep looks for: proof that the sweep can fail.
 BROKEN = "selftest/99_broken.ipynb"
@@ -226,8 +230,11 @@ def _sweep(lab, axe_script=None) -> dict[str, dict]:
             while pending or running:
                 while pending and len(running) < PARALLEL_TABS:
                     notebook = pending.pop(0)
-                    running[notebook] = {"began": time.monotonic(), "started": False,
-                                         "panel": page.evaluate(_OPEN, notebook)}
+                    running[notebook] = {
+                        "began": time.monotonic(),
+                        "started": False,
+                        "panel": page.evaluate(_OPEN, notebook),
+                    }
                 for notebook, item in list(running.items()):
                     waited = time.monotonic() - item["began"]
                     try:
@@ -247,8 +254,9 @@ def _sweep(lab, axe_script=None) -> dict[str, dict]:
                     except Exception as problem:
                         results[notebook] = {"problems": [f"{type(problem).__name__}: {problem}"]}
                     results[notebook]["seconds"] = round(time.monotonic() - item["began"], 1)
-                    results[notebook]["screenshot"] = (_failure_screenshot(page, notebook)
-                                                       if results[notebook]["problems"] else None)
+                    results[notebook]["screenshot"] = (
+                        _failure_screenshot(page, notebook) if results[notebook]["problems"] else None
+                    )
                     running.pop(notebook)
                     if notebook != A11Y_NOTEBOOK:  # kept open for the accessibility scan, after the others
                         page.evaluate(_CLOSE, notebook)
@@ -297,8 +305,10 @@ def sweep(tmp_path_factory, axe_core):
     with browser_support.jupyterlab(base, root, work) as lab:
         began = time.monotonic()
         results = _sweep(lab, axe_core[0])
-        print(f"\nRun All in the browser: {len(results)} notebooks in {time.monotonic() - began:.0f} s "
-              f"({PARALLEL_TABS} at a time)")
+        print(
+            f"\nRun All in the browser: {len(results)} notebooks in {time.monotonic() - began:.0f} s "
+            f"({PARALLEL_TABS} at a time)"
+        )
         for notebook, result in results.items():
             print(f"  {notebook}: {result.get('seconds')} s, {result.get('widgets')} widgets")
     return results
@@ -337,10 +347,13 @@ def test_accessibility_of_the_course_widgets_axe_core(sweep, axe_core):
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text(json.dumps(found, indent=2) + "\n", encoding="utf-8")
     serious = [v for v in found["ours"] if v["impact"] in ("serious", "critical")]
-    print(f"\naxe-core {found['version']} on {A11Y_NOTEBOOK}: course widgets {len(found['ours'])} violations "
-          f"({len(serious)} serious or critical); JupyterLab's page {found['lab_nodes']} "
-          f"({found['lab_serious']} serious or critical): {found['lab']}")
+    print(
+        f"\naxe-core {found['version']} on {A11Y_NOTEBOOK}: course widgets {len(found['ours'])} violations "
+        f"({len(serious)} serious or critical); JupyterLab's page {found['lab_nodes']} "
+        f"({found['lab_serious']} serious or critical): {found['lab']}"
+    )
     assert not serious, "accessibility violations in the course's widgets: " + "; ".join(
-        f"{v['rule']} ({v['impact']}) in {v['widget']}: {v['html']}" for v in serious[:8])
+        f"{v['rule']} ({v['impact']}) in {v['widget']}: {v['html']}" for v in serious[:8]
+    )
     planted = {v["rule"] for v in result["axe_planted"]["ours"] if "minusma-planted" in v["widget"]}
     assert {"label", "image-alt", "button-name"} <= planted, f"the scan missed faults planted in a widget: {planted}"

@@ -5,6 +5,7 @@ killed kernel or a second notebook on the same file loses no vote, and a damaged
 file is set aside, never overwritten. One test plays a whole 15-member meeting,
 kills the process that records it halfway, and finishes it from the file.
 """
+
 from __future__ import annotations
 
 import json
@@ -49,6 +50,7 @@ def cast(session, clause_id, by_option):
 
 # ------------------------------------------------------------------ the zero draft
 
+
 def test_the_draft_has_seven_brackets_each_with_the_penholders_proposal_as_a(draft):
     assert [c.id for c in draft.bracketed] == ["algiers", "threat", "timeline", "civilians", "camps", "sofa", "plan"]
     for clause in draft.bracketed:
@@ -82,12 +84,17 @@ def test_fingerprint_changes_with_the_wording(draft):
 
 # ------------------------------------------------------------------ the rule on each option
 
+
 def test_an_option_with_thirteen_yes_and_one_permanent_no_is_vetoed(session):
-    cast(session, "civilians", {
-        "A": everyone("yes"),
-        "B": everyone("no", Mali="yes"),
-        "C": everyone("yes", Russian_Federation="no", China="abstain"),
-    })
+    cast(
+        session,
+        "civilians",
+        {
+            "A": everyone("yes"),
+            "B": everyone("no", Mali="yes"),
+            "C": everyone("yes", Russian_Federation="no", China="abstain"),
+        },
+    )
     tally = session.tally("civilians")
     by_option = {t.option.option_id: t.outcome for t in tally.options}
     assert by_option["C"].yes == 13 and by_option["C"].vetoed_by == ("Russian Federation",)
@@ -97,25 +104,40 @@ def test_an_option_with_thirteen_yes_and_one_permanent_no_is_vetoed(session):
 
 
 def test_of_the_options_that_pass_the_one_with_most_yes_goes_in(session):
-    cast(session, "timeline", {
-        "A": everyone("yes", **{m.replace(" ", "_"): "abstain" for m in ELECTED[:4]}),  # 11 yes
-        "B": everyone("no"),
-        "C": everyone("yes", **{m.replace(" ", "_"): "abstain" for m in ELECTED[:2]}),  # 13 yes
-    })
+    cast(
+        session,
+        "timeline",
+        {
+            "A": everyone("yes", **{m.replace(" ", "_"): "abstain" for m in ELECTED[:4]}),  # 11 yes
+            "B": everyone("no"),
+            "C": everyone("yes", **{m.replace(" ", "_"): "abstain" for m in ELECTED[:2]}),  # 13 yes
+        },
+    )
     assert session.tally("timeline").chosen.option_id == "C"
 
 
 def test_ties_go_to_fewer_no_votes_then_to_the_earlier_letter(session):
     ten_yes = {m.replace(" ", "_"): "abstain" for m in ELECTED[:5]}
-    cast(session, "sofa", {
-        "A": everyone("yes", **ten_yes),
-        "B": everyone("yes", **{m.replace(" ", "_"): "no" for m in ELECTED[:5]}),  # 10 yes, 5 no
-        "C": everyone("yes", **ten_yes),  # 10 yes, 0 no: ties with A
-    })
+    cast(
+        session,
+        "sofa",
+        {
+            "A": everyone("yes", **ten_yes),
+            "B": everyone("yes", **{m.replace(" ", "_"): "no" for m in ELECTED[:5]}),  # 10 yes, 5 no
+            "C": everyone("yes", **ten_yes),  # 10 yes, 0 no: ties with A
+        },
+    )
     assert session.tally("sofa").chosen.option_id == "A"
     session.reopen("sofa")
-    cast(session, "sofa", {"A": everyone("yes", **{m.replace(" ", "_"): "no" for m in ELECTED[:5]}),
-                           "B": everyone("no"), "C": everyone("yes", **ten_yes)})
+    cast(
+        session,
+        "sofa",
+        {
+            "A": everyone("yes", **{m.replace(" ", "_"): "no" for m in ELECTED[:5]}),
+            "B": everyone("no"),
+            "C": everyone("yes", **ten_yes),
+        },
+    )
     assert session.tally("sofa").chosen.option_id == "C"
 
 
@@ -145,6 +167,7 @@ def test_a_later_vote_replaces_the_earlier_one_of_the_same_delegation(session):
 
 
 # ------------------------------------------------------------------ settle, reopen, final vote
+
 
 def test_settle_without_a_vote_then_reopen_for_a_new_round(session):
     session.vote("algiers", "Japan", {"A": "yes"})
@@ -218,6 +241,7 @@ def test_save_text_writes_the_class_text_beside_the_session(session):
 
 # ------------------------------------------------------------------ nothing is lost
 
+
 def test_every_vote_is_on_disk_at_once_and_a_reopened_session_carries_on(tmp_path, draft):
     path = tmp_path / "s.json"
     first = chair.Session(path, draft)
@@ -253,8 +277,7 @@ _WRITER = textwrap.dedent("""
 def test_two_processes_recording_at_once_lose_nothing(tmp_path):
     path = tmp_path / "s.json"
     halves = ["|".join(MEMBERS[::2]), "|".join(MEMBERS[1::2])]
-    procs = [subprocess.Popen([sys.executable, "-c", _WRITER, str(path), half], cwd=paths.REPO_ROOT)
-             for half in halves]
+    procs = [subprocess.Popen([sys.executable, "-c", _WRITER, str(path), half], cwd=paths.REPO_ROOT) for half in halves]
     assert all(p.wait(timeout=120) == 0 for p in procs)
     assert set(chair.Session(path).ballots("camps")) == set(MEMBERS)
 
@@ -287,6 +310,7 @@ def test_session_names_are_checked_and_kept_in_the_work_folder(monkeypatch, tmp_
 
 
 # ------------------------------------------------------------------ a whole meeting, killed halfway
+
 
 def plan_of_the_meeting(draft):
     """Every vote of a 15-member meeting, in order: (clause, member, ballot). Made up for the test."""
@@ -332,8 +356,12 @@ def test_a_full_meeting_killed_halfway_is_finished_from_the_saved_session(tmp_pa
     path = tmp_path / "meeting.json"
     plan = plan_of_the_meeting(draft)
     assert len(plan) == 15 * 7
-    child = subprocess.Popen([sys.executable, "-c", _MEETING, str(path), json.dumps(plan)], cwd=paths.REPO_ROOT,
-                             stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", _MEETING, str(path), json.dumps(plan)],
+        cwd=paths.REPO_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     reported = 0
     deadline = time.monotonic() + 120
     while reported < len(plan) // 2 and time.monotonic() < deadline:
@@ -349,10 +377,10 @@ def test_a_full_meeting_killed_halfway_is_finished_from_the_saved_session(tmp_pa
     saved = json.loads(path.read_text(encoding="utf-8"))  # whole, readable JSON: no half-written file
     done = [(e["item"], e["delegation"], e["ballot"]) for e in saved["events"]]
     assert reported <= len(done) < len(plan), "every vote reported saved is on file, and the meeting is unfinished"
-    assert done == [tuple(step) for step in plan[:len(done)]], "the file holds exactly the votes cast, in order"
+    assert done == [tuple(step) for step in plan[: len(done)]], "the file holds exactly the votes cast, in order"
 
     session = chair.Session(path, draft)  # the next class period opens the same session
-    for clause_id, member, ballot in plan[len(done):]:
+    for clause_id, member, ballot in plan[len(done) :]:
         session.vote(clause_id, member, ballot)
     for member in MEMBERS:
         session.vote_final(member, "abstain" if member == "Russian Federation" else "yes")
@@ -377,12 +405,13 @@ def test_a_full_meeting_killed_halfway_is_finished_from_the_saved_session(tmp_pa
 
 # ------------------------------------------------------------------ votes handed in
 
-def handin(folder, student, delegation, votes, final=None, notebook=chair.NOTEBOOK, when="2023-06-30T10:00:00.000Z",
-           draft=None):
+
+def handin(
+    folder, student, delegation, votes, final=None, notebook=chair.NOTEBOOK, when="2023-06-30T10:00:00.000Z", draft=None
+):
     """A valid hand-in of notebook 07 with the given votes (clause -> {option: vote})."""
     draft = draft or chair.ZeroDraft.load()
-    answers = {chair.DELEGATION_QUESTION: {"type": "single_choice", "value": delegation, "saved_at": when,
-                                           "checks": 0}}
+    answers = {chair.DELEGATION_QUESTION: {"type": "single_choice", "value": delegation, "saved_at": when, "checks": 0}}
     for clause_id, ballot in votes.items():
         clause = draft.clause(clause_id)
         value = {clause.option(o).label: v for o, v in ballot.items()}
@@ -419,8 +448,9 @@ def test_teammates_who_disagree_are_reported_not_recorded(tmp_path, session):
     handin(folder, "s2", "China", {"camps": {"B": "no"}})
     report = session.import_handins(folder)
     assert report.recorded == 0 and session.ballots("camps") == {}
-    assert report.conflicts == ["China, camps: its students (s1, s2) voted differently on option(s) B; "
-                                "ask the delegation in the room"]
+    assert report.conflicts == [
+        "China, camps: its students (s1, s2) voted differently on option(s) B; ask the delegation in the room"
+    ]
 
 
 def test_a_new_hand_in_replaces_the_old_votes_and_bad_files_are_reported(tmp_path, session):
@@ -443,8 +473,14 @@ def test_hand_ins_without_a_delegation_or_with_unknown_options_are_reported(tmp_
     document["answers"]["07.vote_plan"]["value"] = {"Z · a made-up option": "yes", "A · plan by 15 August 2023": "no"}
     del document["answers"][chair.DELEGATION_QUESTION]
     handin(folder, "s2", "Malta", {})
-    rebuilt = submission.build(chair.NOTEBOOK, document["student"], document["answers"], document["created_at"],
-                               document["submitted_at"], "0.1.0")
+    rebuilt = submission.build(
+        chair.NOTEBOOK,
+        document["student"],
+        document["answers"],
+        document["created_at"],
+        document["submitted_at"],
+        "0.1.0",
+    )
     (folder / "s1__07_the_council_decides.json").write_text(json.dumps(rebuilt), encoding="utf-8")
     report = session.import_handins(folder)
     assert any("no delegation chosen" in p for p in report.problems)
@@ -452,6 +488,7 @@ def test_hand_ins_without_a_delegation_or_with_unknown_options_are_reported(tmp_
 
 
 # ------------------------------------------------------------------ the projected panel
+
 
 def test_the_panel_records_each_click_and_follows_the_session(session):
     panel = session.panel("timeline")

@@ -6,6 +6,7 @@ as fast as it can; at the end every single change must be on disk. Without
 the cross-process lock around read-merge-write, a few percent of changes were
 lost (an earlier independent run kept 1,141–1,169 of 1,200).
 """
+
 from __future__ import annotations
 
 import json
@@ -43,8 +44,14 @@ WORKER = textwrap.dedent("""
 
 def run_workers(folder, saves=SAVES):
     procs = [
-        subprocess.Popen([sys.executable, "-c", WORKER, str(w), str(saves), str(folder)], cwd=paths.REPO_ROOT,
-                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER, str(w), str(saves), str(folder)],
+            cwd=paths.REPO_ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for w in range(WORKERS)
     ]
     for p in procs:

@@ -1,4 +1,5 @@
 """course.py, the README's two commands: arguments and the no-tests rule."""
+
 import importlib.util
 import subprocess
 import sys
@@ -25,7 +26,9 @@ def test_no_command_prints_usage_and_fails():
 def test_pytest_collecting_nothing_is_a_failure(tmp_path, capsys):
     course = load_course()
     (tmp_path / "test_empty.py").write_text("# no tests here\n")
-    code = course.test(Path(sys.executable), [str(tmp_path), "-p", "no:nbval", "-o", "addopts=", "-q", "--rootdir", str(tmp_path)])
+    code = course.test(
+        Path(sys.executable), [str(tmp_path), "-p", "no:nbval", "-o", "addopts=", "-q", "--rootdir", str(tmp_path)]
+    )
     assert code == 1
     assert "collected no tests" in capsys.readouterr().err
 
@@ -33,7 +36,9 @@ def test_pytest_collecting_nothing_is_a_failure(tmp_path, capsys):
 def test_failing_test_fails_the_command(tmp_path):
     course = load_course()
     (tmp_path / "test_red.py").write_text("def test_red():\n    assert False\n")
-    code = course.test(Path(sys.executable), [str(tmp_path), "-p", "no:nbval", "-o", "addopts=", "-q", "--rootdir", str(tmp_path)])
+    code = course.test(
+        Path(sys.executable), [str(tmp_path), "-p", "no:nbval", "-o", "addopts=", "-q", "--rootdir", str(tmp_path)]
+    )
     assert code == 1
 
 
@@ -49,8 +54,9 @@ def test_start_roots_jupyterlab_at_the_course_folder_and_opens_00():
     command = load_course().start_command(Path(sys.executable))
     assert f"--ServerApp.root_dir={ROOT}" in command
     assert "--LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb" in command
-    assert not any(part.endswith(".ipynb") and not part.startswith("--") for part in command), \
+    assert not any(part.endswith(".ipynb") and not part.startswith("--") for part in command), (
         "a notebook path as argument would make its folder the root"
+    )
 
 
 def test_profiles_students_get_the_runtime_and_tests_add_the_tools():
@@ -74,7 +80,10 @@ def test_started_course_lists_exercises_at_its_root(tmp_path):
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     command = load_course().start_command(Path(sys.executable)) + [
-        "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=course-test",
+        "--no-browser",
+        f"--port={port}",
+        "--ServerApp.ip=127.0.0.1",
+        "--IdentityProvider.token=course-test",
         f"--ServerApp.runtime_dir={tmp_path}",
     ]
     server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -82,8 +91,9 @@ def test_started_course_lists_exercises_at_its_root(tmp_path):
         deadline, listing = time.monotonic() + 90, None
         while time.monotonic() < deadline and listing is None:
             try:
-                request = urllib.request.Request(f"http://127.0.0.1:{port}/api/contents/",
-                                                 headers={"Authorization": "token course-test"})
+                request = urllib.request.Request(
+                    f"http://127.0.0.1:{port}/api/contents/", headers={"Authorization": "token course-test"}
+                )
                 with urllib.request.urlopen(request, timeout=5) as response:
                     listing = json.load(response)
             except OSError:

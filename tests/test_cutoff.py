@@ -1,4 +1,5 @@
 """The moment of decision: what lessons before 08 may show (minusma.cutoff, data.as_of)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -59,18 +60,38 @@ def data_dir(tmp_path, monkeypatch):
     data.as_of(None)
 
 
-@pytest.mark.parametrize("text", [
-    "closed on 12 September 2023", "in Dec 2023", "Sept. 2023", "le 1er août 2023", "2023-08", "2023-07-01",
-    "by 2024", "announced in June 2025",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "closed on 12 September 2023",
+        "in Dec 2023",
+        "Sept. 2023",
+        "le 1er août 2023",
+        "2023-08",
+        "2023-07-01",
+        "by 2024",
+        "announced in June 2025",
+    ],
+)
 def test_mentions_of_later_dates_are_found(text):
     assert cutoff.mentions_after(text, DAY)
 
 
-@pytest.mark.parametrize("text", [
-    "", "adopted on 30 June 2023", "in 2023", "June 2023", "2013–2022", "resolution 2690", "2023-06-16",
-    "S/2023/463", "12,000 troops", "on 16 June",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "adopted on 30 June 2023",
+        "in 2023",
+        "June 2023",
+        "2013–2022",
+        "resolution 2690",
+        "2023-06-16",
+        "S/2023/463",
+        "12,000 troops",
+        "on 16 June",
+    ],
+)
 def test_earlier_or_undated_text_is_not_held_back(text):
     assert not cutoff.mentions_after(text, DAY)
 
@@ -127,7 +148,9 @@ def test_a_moment_must_be_a_date(data_dir):
 
 
 def test_dated_by_must_name_a_date_column(data_dir):
-    (data_dir / "datasets.yaml").write_text(SCHEMA.replace("dated_by: day\n    title: Events", "dated_by: what\n    title: Events"), encoding="utf-8")
+    (data_dir / "datasets.yaml").write_text(
+        SCHEMA.replace("dated_by: day\n    title: Events", "dated_by: what\n    title: Events"), encoding="utf-8"
+    )
     with pytest.raises(data.DataError, match="dated_by"):
         data.load("events")
 

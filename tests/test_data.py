@@ -1,4 +1,5 @@
 """Tests of the course's own datasets: schemas, sources, and cross-checks between figures."""
+
 from __future__ import annotations
 
 import subprocess
@@ -65,7 +66,9 @@ def test_numbers_with_units():
             if column.type not in ("int", "float") or column.name.endswith(IDENTIFIERS):
                 continue
             stem = column.name.split("_")[0]
-            assert column.unit or "unit" in names or f"{stem}_unit" in names, f"{spec.name}.{column.name}: a number needs its unit"
+            assert column.unit or "unit" in names or f"{stem}_unit" in names, (
+                f"{spec.name}.{column.name}: a number needs its unit"
+            )
 
 
 def test_qualifier_columns_sit_beside_a_number():
@@ -79,12 +82,14 @@ def test_qualifier_columns_sit_beside_a_number():
 
 
 def test_readme_is_generated_from_the_schema():
-    result = subprocess.run([sys.executable, "-m", "minusma", "datadoc", "--check"], capture_output=True, text=True,
-                            cwd=paths.REPO_ROOT)
+    result = subprocess.run(
+        [sys.executable, "-m", "minusma", "datadoc", "--check"], capture_output=True, text=True, cwd=paths.REPO_ROOT
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 # ---- cross-checks between figures -------------------------------------------------
+
 
 def ceiling(resolution: int, column: str = "military_ceiling") -> int:
     table = data.load("authorised_strength")
@@ -140,7 +145,9 @@ def test_outcomes_follow_the_charter_rule():
         complete += 1
         result = council_outcome(dict(zip(ballot["member"], ballot["vote"])), permanent)
         recorded = votes.loc[text_id]
-        assert (result.yes, result.no, result.abstain) == (recorded["yes"], recorded["no"], recorded["abstain"]), text_id
+        assert (result.yes, result.no, result.abstain) == (recorded["yes"], recorded["no"], recorded["abstain"]), (
+            text_id
+        )
         assert ("adopted" if result.adopted else "not adopted") == recorded["outcome"], text_id
         assert set(result.vetoed_by) == set(ballot.loc[ballot["veto"], "member"]), text_id
     assert complete >= 3  # 2690 and the two sanctions drafts of 30 August 2023

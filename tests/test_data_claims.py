@@ -4,6 +4,7 @@ The ledger is the data of notebook 02: every contested statement attributed,
 with its kind and the other side's stated position. These tests keep it
 internally consistent and in step with the datasets that hold the same figures.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -56,8 +57,11 @@ def test_figures_have_units_and_say_what_they_count(claims):
 
 def test_estimates_are_approximate_or_ranges(claims):
     estimates = claims[(claims["kind"] == "estimate") & claims["figure"].notna()]
-    vague = (estimates["figure_qualifier"].notna() | estimates["figure_max"].notna()
-             | estimates["claim"].str.contains("estimated"))
+    vague = (
+        estimates["figure_qualifier"].notna()
+        | estimates["figure_max"].notna()
+        | estimates["claim"].str.contains("estimated")
+    )
     assert vague.all(), list(estimates.loc[~vague, "claim_id"])
 
 
@@ -100,6 +104,7 @@ def test_casualty_claims_are_never_findings(claims):
 
 # ---- the timeline rows notebook 01 tells its story with ----------------------------
 
+
 def date_of(timeline, words):
     match = timeline[timeline["event"].str.contains(words, regex=False)]
     assert len(match) == 1, words
@@ -108,8 +113,14 @@ def date_of(timeline, words):
 
 def test_the_break_with_france_is_in_order():
     timeline = data.load("timeline")
-    steps = ["French ambassador", "Barkhane will leave Mali", "defence cooperation treaty", "G5 Sahel",
-             "Task Force Takuba", "last Barkhane troops"]
+    steps = [
+        "French ambassador",
+        "Barkhane will leave Mali",
+        "defence cooperation treaty",
+        "G5 Sahel",
+        "Task Force Takuba",
+        "last Barkhane troops",
+    ]
     dates = [date_of(timeline, s) for s in steps]
     assert dates == sorted(dates) and dates[0] > pd.Timestamp("2021-05-24")
 
@@ -119,6 +130,8 @@ def test_the_days_before_the_request():
     request = date_of(timeline, "'without delay'")
     assert request == pd.Timestamp("2023-06-16")
     assert (request - date_of(timeline, "memorandum in reply")).days == 2
-    assert date_of(timeline, "rejects the OHCHR report") - date_of(timeline, "publishes its fact-finding report") == pd.Timedelta(days=1)
+    assert date_of(timeline, "rejects the OHCHR report") - date_of(
+        timeline, "publishes its fact-finding report"
+    ) == pd.Timedelta(days=1)
     review = timeline[timeline["date"] == "2023-01-16"]["note"].iloc[0]
     assert "special political mission" in review

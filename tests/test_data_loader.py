@@ -1,4 +1,5 @@
 """Unit tests of minusma.data on small datasets made here (not the course's own data)."""
+
 from __future__ import annotations
 
 import textwrap
@@ -83,6 +84,7 @@ def test_file_edited_on_disk_is_reloaded(data_dir):
     write(data_dir, GOOD.replace("Ogossagou", "Douentza"))
     import os
     import time
+
     later = time.time() + 5
     os.utime(data_dir / "toy.csv", (later, later))
     assert data.load("toy").loc[0, "name"] == "Douentza"
@@ -96,8 +98,14 @@ def test_file_edited_on_disk_is_reloaded(data_dir):
         (GOOD + '2023-09-01,Tessalit,3,1,north,true,"cut sh', "quoted field is never closed"),
         (GOOD + "2023-09-01,Tessalit,3\n", "row 4: cut short (3 cells, expected 7)"),
         (GOOD + "2023-09-01,Tessalit,3,1,north,true,src,extra\n", "row 4: has extra cells"),
-        (GOOD.replace("2023-08-13", "13/08/2023"), "row 3, column 'day': '13/08/2023' is not a date in the form YYYY-MM-DD"),
-        (GOOD.replace("2023-08-13", "2031-08-13"), "row 3, column 'day': 2031-08-13 is above the largest allowed value"),
+        (
+            GOOD.replace("2023-08-13", "13/08/2023"),
+            "row 3, column 'day': '13/08/2023' is not a date in the form YYYY-MM-DD",
+        ),
+        (
+            GOOD.replace("2023-08-13", "2031-08-13"),
+            "row 3, column 'day': 2031-08-13 is above the largest allowed value",
+        ),
         (GOOD.replace(",150,", ",many,"), "row 2, column 'count': 'many' is not a whole number"),
         (GOOD.replace(",150,", ",-4,"), "row 2, column 'count': -4 is below the smallest allowed value, 0"),
         (GOOD.replace(",150,", ",1.5,"), "'1.5' is not a whole number"),
@@ -105,9 +113,15 @@ def test_file_edited_on_disk_is_reloaded(data_dir):
         (GOOD.replace("12.5", "nan"), "'nan' is not a finite number"),
         (GOOD.replace("centre", "south"), "'south' is not one of the allowed values (north, centre)"),
         (GOOD.replace("true", "maybe"), "'maybe' is not true or false"),
-        (GOOD.replace(",MINUSMA press release\n", ",\n"), "row 3, column 'source': empty, but this column must always be filled"),
+        (
+            GOOD.replace(",MINUSMA press release\n", ",\n"),
+            "row 3, column 'source': empty, but this column must always be filled",
+        ),
         (GOOD.replace("source\n", "origin\n", 1), "missing column(s) source"),
-        (GOOD.replace("closed,", "closed,colour,", 1).replace("true,", "true,red,").replace("false,", "false,blue,"), "column(s) colour are not described"),
+        (
+            GOOD.replace("closed,", "closed,colour,", 1).replace("true,", "true,red,").replace("false,", "false,blue,"),
+            "column(s) colour are not described",
+        ),
         (GOOD + GOOD.splitlines()[1] + "\n", "row 4: repeats an earlier row on day, name"),
     ],
 )

@@ -5,6 +5,7 @@ it is scanned for every key and model answer of ``solutions/``, and its
 exercises run under nbval from the edition folder with the edition's own
 copy of the package.
 """
+
 from __future__ import annotations
 
 import json
@@ -43,11 +44,22 @@ def _all_files(out: Path) -> list[Path]:
 
 # ------------------------------------------------------------------ what is in it
 
+
 def test_students_get_lessons_exercises_checks_data_package_and_a_readme(built):
     out, written = built
-    for name in ("README.md", "course.py", "requirements.txt", "constraints.txt", "pyproject.toml",
-                 "rubric.yaml", ".gitignore", "data/README.md", "data/datasets.yaml", "minusma/__init__.py",
-                 "minusma/schemas/submission.schema.json"):
+    for name in (
+        "README.md",
+        "course.py",
+        "requirements.txt",
+        "constraints.txt",
+        "pyproject.toml",
+        "rubric.yaml",
+        ".gitignore",
+        "data/README.md",
+        "data/datasets.yaml",
+        "minusma/__init__.py",
+        "minusma/schemas/submission.schema.json",
+    ):
         assert (out / name).is_file(), name
     for folder in ("notebooks", "exercises"):
         names = {p.name for p in (paths.REPO_ROOT / folder).glob("*.ipynb")}
@@ -60,8 +72,17 @@ def test_students_get_lessons_exercises_checks_data_package_and_a_readme(built):
 def test_no_solutions_instructor_tests_or_test_tools(built):
     out, _ = built
     top = {p.name for p in out.iterdir()}
-    for name in ("solutions", "instructor", "tests", "benchmarks", "requirements-dev.txt", "conftest.py",
-                 ".ci", "CONTRIBUTING.md", "my-work"):
+    for name in (
+        "solutions",
+        "instructor",
+        "tests",
+        "benchmarks",
+        "requirements-dev.txt",
+        "conftest.py",
+        ".ci",
+        "CONTRIBUTING.md",
+        "my-work",
+    ):
         assert name not in top, name
     assert not any(p.name == "__pycache__" for p in out.rglob("*"))
     runtime = (out / "requirements.txt").read_text(encoding="utf-8")
@@ -69,15 +90,23 @@ def test_no_solutions_instructor_tests_or_test_tools(built):
         assert not re.search(rf"^{tool}\b", runtime, flags=re.M), tool
     project = tomllib.loads((out / "pyproject.toml").read_text(encoding="utf-8"))
     assert set(project) == {"build-system", "project", "tool"} and set(project["tool"]) == {"setuptools"}
-    assert project["project"]["name"] == tomllib.loads(
-        (paths.REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["name"]
+    assert (
+        project["project"]["name"]
+        == tomllib.loads((paths.REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["name"]
+    )
 
 
 def test_readme_says_how_to_start_where_answers_are_and_how_to_hand_in(built):
     out, _ = built
     readme = (out / "README.md").read_text(encoding="utf-8")
-    for needed in ("python course.py start", "my-work/answers/", "Hand in", "my-work/hand-in/",
-                   "notebooks/00_start_here.ipynb", "Download"):
+    for needed in (
+        "python course.py start",
+        "my-work/answers/",
+        "Hand in",
+        "my-work/hand-in/",
+        "notebooks/00_start_here.ipynb",
+        "Download",
+    ):
         assert needed in readme, needed
     assert "solutions/" not in readme and "course.py test" not in readme
 
@@ -108,10 +137,12 @@ def test_course_test_in_the_edition_says_it_is_the_student_edition(built):
 
 # ------------------------------------------------------------------ no keys
 
+
 def _lesson_text() -> str:
     """What the lessons (notebooks/) teach in the open: a line they show is no secret."""
-    return "\n".join(c.source for p in sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb"))
-                     for c in nbformat.read(p, as_version=4).cells)
+    return "\n".join(
+        c.source for p in sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb")) for c in nbformat.read(p, as_version=4).cells
+    )
 
 
 def _solution_secrets(solution: Path, taught: str = "") -> tuple[set[str], set[str]]:
@@ -185,8 +216,11 @@ def test_no_key_or_model_answer_anywhere_in_the_edition(built):
         for name, text in contents.items():
             found += [(solution.name, name, s[:60]) for s in texts if s in text or json.dumps(s)[1:-1] in text]
         sources = exercise_sources.get(f"exercises/{solution.name}", "")
-        found += [(solution.name, solution.name, n) for n in numbers
-                  if re.search(rf"(?<![\d.,]){re.escape(n)}(?![\d])", sources)]
+        found += [
+            (solution.name, solution.name, n)
+            for n in numbers
+            if re.search(rf"(?<![\d.,]){re.escape(n)}(?![\d])", sources)
+        ]
     assert not found, f"solution text in the student edition: {found[:8]}"
     for name, text in contents.items():
         if not name.startswith("minusma/"):  # the package's docstrings name the markers
@@ -207,15 +241,24 @@ def test_a_planted_model_answer_would_be_found(tmp_path):
 
 # ------------------------------------------------------------------ it works on its own
 
+
 def test_the_package_in_the_edition_imports_and_finds_its_rubric_and_data(built, tmp_path):
     out, _ = built
-    probe = ("import minusma, minusma.grading, minusma.questions\n"
-             "from minusma import data, paths, spec\n"
-             "print(minusma.__file__)\n"
-             "print(paths.RUBRIC_FILE.relative_to(paths.REPO_ROOT).as_posix())\n"
-             "print(len(spec.rubric_criteria()), len(data.validate_all()))\n")
-    result = subprocess.run([sys.executable, "-c", probe], cwd=out / "exercises", env=_env(out, tmp_path),
-                            capture_output=True, text=True, timeout=120)
+    probe = (
+        "import minusma, minusma.grading, minusma.questions\n"
+        "from minusma import data, paths, spec\n"
+        "print(minusma.__file__)\n"
+        "print(paths.RUBRIC_FILE.relative_to(paths.REPO_ROOT).as_posix())\n"
+        "print(len(spec.rubric_criteria()), len(data.validate_all()))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=out / "exercises",
+        env=_env(out, tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     where, rubric, counts = result.stdout.splitlines()
     assert Path(where).resolve().is_relative_to(out.resolve()), "the repository's package was used, not the edition's"
@@ -229,9 +272,25 @@ def test_the_editions_exercises_run_under_nbval_with_its_own_package(built, tmp_
     exercises = sorted(p.relative_to(out).as_posix() for p in (out / "exercises").glob("*.ipynb"))
     assert exercises
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax", "--nbval-current-env",
-         "--nbval-cell-timeout=300", "--rootdir", str(out), *exercises],
-        cwd=out, env=_env(out, tmp_path), capture_output=True, text=True, timeout=1200,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--nbval-lax",
+            "--nbval-current-env",
+            "--nbval-cell-timeout=300",
+            "--rootdir",
+            str(out),
+            *exercises,
+        ],
+        cwd=out,
+        env=_env(out, tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=1200,
     )
     tail = "\n".join(result.stdout.splitlines()[-30:])
     assert result.returncode == 0, tail
@@ -240,6 +299,7 @@ def test_the_editions_exercises_run_under_nbval_with_its_own_package(built, tmp_
 
 
 # ------------------------------------------------------------------ the command's guards
+
 
 def test_refuses_a_folder_that_is_not_empty_or_inside_the_repository(tmp_path):
     (tmp_path / "something.txt").write_text("mine", encoding="utf-8")
@@ -251,14 +311,17 @@ def test_refuses_a_folder_that_is_not_empty_or_inside_the_repository(tmp_path):
 
 
 def test_student_pyproject_keeps_the_install_and_drops_test_and_lint_configuration():
-    source = ('[build-system]\nrequires = ["setuptools"]\n\n[project]\nname = "x"\n\n'
-              '# pytest is configured here\n[tool.pytest.ini_options]\naddopts = ["-q"]\n\n'
-              '# the package\n[tool.setuptools.packages.find]\ninclude = ["minusma*"]\n\n'
-              '[tool.ruff.lint]\nselect = ["E"]\n')
+    source = (
+        '[build-system]\nrequires = ["setuptools"]\n\n[project]\nname = "x"\n\n'
+        '# pytest is configured here\n[tool.pytest.ini_options]\naddopts = ["-q"]\n\n'
+        '# the package\n[tool.setuptools.packages.find]\ninclude = ["minusma*"]\n\n'
+        '[tool.ruff.lint]\nselect = ["E"]\n'
+    )
     trimmed = edition.student_pyproject(source)
     parsed = tomllib.loads(trimmed)
-    assert parsed["project"]["name"] == "x" and parsed["tool"] == {"setuptools": {"packages": {"find": {
-        "include": ["minusma*"]}}}}
+    assert parsed["project"]["name"] == "x" and parsed["tool"] == {
+        "setuptools": {"packages": {"find": {"include": ["minusma*"]}}}
+    }
     assert "pytest" not in trimmed and "ruff" not in trimmed and "# the package" in trimmed
 
 

@@ -9,6 +9,7 @@ inside the browser, and writes the figures to ``benchmarks/results/``.
 Skipped, with the reason shown, where ``/usr/bin/chromium`` is missing; with
 ``CI=true`` a missing browser is a failure instead.
 """
+
 from __future__ import annotations
 
 import json
@@ -42,6 +43,7 @@ def lab(tmp_path_factory):
 
 
 # ------------------------------------------------------------------ page helpers
+
 
 def _open_and_run_all(page, lab):
     from playwright.sync_api import expect
@@ -98,19 +100,34 @@ def _wait_saved(lab, qid, predicate, timeout=20):
 
 
 WHO = "Mali's transitional government, through its foreign minister"
-DRAFT_TERMS = ["It would end MINUSMA's mandate on 30 June 2023.",
-               "It would ask the mission to complete its withdrawal by 31 December 2023.",
-               "Mali asked for a resolution only about the details of an immediate withdrawal."]
-ORDER = ["Resolution 2100 establishes MINUSMA", "Resolution 2295 raises the troop ceiling",
-         "A second coup gives Col. Assimi Goïta full control", "Mali's foreign minister asks for the mission's withdrawal",
-         "France circulates a draft resolution ending the mandate", "Mali writes to ask for a resolution only on the withdrawal"]
-CLASSES = {"China": "permanent", "Ghana": "elected", "Japan": "elected", "Russian Federation": "permanent",
-           "Switzerland": "elected", "United Kingdom": "permanent"}
+DRAFT_TERMS = [
+    "It would end MINUSMA's mandate on 30 June 2023.",
+    "It would ask the mission to complete its withdrawal by 31 December 2023.",
+    "Mali asked for a resolution only about the details of an immediate withdrawal.",
+]
+ORDER = [
+    "Resolution 2100 establishes MINUSMA",
+    "Resolution 2295 raises the troop ceiling",
+    "A second coup gives Col. Assimi Goïta full control",
+    "Mali's foreign minister asks for the mission's withdrawal",
+    "France circulates a draft resolution ending the mandate",
+    "Mali writes to ask for a resolution only on the withdrawal",
+]
+CLASSES = {
+    "China": "permanent",
+    "Ghana": "elected",
+    "Japan": "elected",
+    "Russian Federation": "permanent",
+    "Switzerland": "elected",
+    "United Kingdom": "permanent",
+}
 REASON = "Contingents were already leaving; the deadline is tight."
-ESSAY = ("Consent matters because a mission works inside a sovereign state: it needs permission to move, "
-         "fly and supply its bases, and the host's police and army to work with it. Without consent, troop "
-         "contributors start to leave and the mission can protect almost no one. I am fairly sure of this, "
-         "less of how much partial consent allows.")
+ESSAY = (
+    "Consent matters because a mission works inside a sovereign state: it needs permission to move, "
+    "fly and supply its bases, and the host's police and army to work with it. Without consent, troop "
+    "contributors start to leave and the mission can protect almost no one. I am fairly sure of this, "
+    "less of how much partial consent allows."
+)
 
 
 def _answer_everything(page, lab, timings):
@@ -156,7 +173,7 @@ def _answer_everything(page, lab, timings):
     timings.append(_measure_check(page, "00.timeline", "Correct"))
 
     classify = _question(page, "00.members")
-    for index, (item, category) in enumerate(CLASSES.items()):
+    for index, category in enumerate(CLASSES.values()):
         classify.locator("select").nth(index).select_option(label=category)
     _wait_saved(lab, "00.members", lambda v: v == CLASSES)
     timings.append(_measure_check(page, "00.members", "Correct"))
@@ -194,7 +211,9 @@ def _check_restored(page):
 
     who = page.locator(".minusma-identity")
     expect(who.locator("input").nth(0)).to_have_value("Aminata Traoré")
-    expect(_question(page, "00.who_asked").locator("label", has_text="Mali's transitional").locator("input")).to_be_checked()
+    expect(
+        _question(page, "00.who_asked").locator("label", has_text="Mali's transitional").locator("input")
+    ).to_be_checked()
     multiple = _question(page, "00.draft_terms")
     for option in DRAFT_TERMS:
         expect(multiple.locator(".widget-checkbox", has_text=option).locator("input")).to_be_checked()
@@ -263,20 +282,33 @@ def test_answer_restart_reopen_restore(lab):
         _scenario(lab, timings)
 
     answers = json.loads((lab["work"] / "answers" / f"{NOTEBOOK}.json").read_text(encoding="utf-8"))["answers"]
-    assert set(answers) == {"00.who_asked", "00.draft_terms", "00.ceiling_2016", "00.timeline", "00.members",
-                            "00.withdrawal_on_time", "00.veto", "00.consent"}
+    assert set(answers) == {
+        "00.who_asked",
+        "00.draft_terms",
+        "00.ceiling_2016",
+        "00.timeline",
+        "00.members",
+        "00.withdrawal_on_time",
+        "00.veto",
+        "00.consent",
+    }
     assert answers["00.veto"]["value"]["Russian Federation"] == "no"
     assert answers["00.withdrawal_on_time"]["value"]["probability"] == 70
 
     # Timing is reported for benchmarks/README.md, not asserted: speed goals live in benchmarks.
-    figures = {"click_to_feedback_ms": [round(t, 1) for t in timings],
-               "median_ms": round(statistics.median(timings), 1), "max_ms": round(max(timings), 1),
-               "goal_ms": 200}
+    figures = {
+        "click_to_feedback_ms": [round(t, 1) for t in timings],
+        "median_ms": round(statistics.median(timings), 1),
+        "max_ms": round(max(timings), 1),
+        "goal_ms": 200,
+    }
     results = paths.REPO_ROOT / "benchmarks" / "results"
     results.mkdir(parents=True, exist_ok=True)
     (results / "click_to_feedback.json").write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
-    print(f"\nclick-to-feedback in the browser: median {figures['median_ms']} ms, max {figures['max_ms']} ms "
-          f"over {len(timings)} checks (goal <= 200 ms)")
+    print(
+        f"\nclick-to-feedback in the browser: median {figures['median_ms']} ms, max {figures['max_ms']} ms "
+        f"over {len(timings)} checks (goal <= 200 ms)"
+    )
 
 
 # ------------------------------------------------------------------ two views, and a kernel that went away
@@ -349,6 +381,7 @@ def test_a_stale_view_and_a_dead_widget_never_overwrite_an_answer(lab):
 
 
 # ------------------------------------------------------------------ skip or fail, never silently
+
 
 def test_missing_browser_skips_with_a_reason_outside_ci(monkeypatch, tmp_path):
     monkeypatch.delenv("CI", raising=False)

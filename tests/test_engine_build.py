@@ -5,6 +5,7 @@
 * the leak test: no solution code, key or model answer from solutions/ appears in exercises/;
 * every solutions key scores full marks, with the plain key and with the exercise's encoded check.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,7 +28,7 @@ def relative(path):
 
 # ------------------------------------------------------------------ the build itself
 
-QUESTION_CELL = '''# NBVAL_IGNORE_OUTPUT
+QUESTION_CELL = """# NBVAL_IGNORE_OUTPUT
 w = q.number(
     "00.ceiling",
     "How many?",
@@ -36,7 +37,7 @@ w = q.number(
     key={"value": 13289, "tolerance": 0},
     ### END KEY
 )
-w'''
+w"""
 
 
 def make_solution(tmp_path, cells, name="00_demo.ipynb"):
@@ -82,24 +83,31 @@ def test_markdown_solution_region():
     assert out == "Your view:\n" + build.MARKDOWN_PLACEHOLDER
 
 
-@pytest.mark.parametrize("source, message", [
-    ('q.single_choice("00.a", "A", ["x", "y"], key="x")', "outside ### BEGIN KEY"),
-    ("### BEGIN SOLUTION\nx = 1", "never closed"),
-    ("x = 1\n### END SOLUTION", "without its"),
-    ("### BEGIN SOLUTION\n### BEGIN KEY\n### END KEY\n### END SOLUTION", "inside an open"),
-    ('q.single_choice("00.a", "A", ["x", "y"],\n    ### BEGIN KEY\n    key="x", hint="h",\n    ### END KEY\n)',
-     "exactly one argument"),
-    ('### BEGIN KEY\nkey="x",\n### END KEY', "inside one question builder"),
-    ('f(\n    ### BEGIN KEY\n    key="x",\n    ### END KEY\n)', "inside one question builder"),
-])
+@pytest.mark.parametrize(
+    "source, message",
+    [
+        ('q.single_choice("00.a", "A", ["x", "y"], key="x")', "outside ### BEGIN KEY"),
+        ("### BEGIN SOLUTION\nx = 1", "never closed"),
+        ("x = 1\n### END SOLUTION", "without its"),
+        ("### BEGIN SOLUTION\n### BEGIN KEY\n### END KEY\n### END SOLUTION", "inside an open"),
+        (
+            'q.single_choice("00.a", "A", ["x", "y"],\n    ### BEGIN KEY\n    key="x", hint="h",\n    ### END KEY\n)',
+            "exactly one argument",
+        ),
+        ('### BEGIN KEY\nkey="x",\n### END KEY', "inside one question builder"),
+        ('f(\n    ### BEGIN KEY\n    key="x",\n    ### END KEY\n)', "inside one question builder"),
+    ],
+)
 def test_mistakes_in_solutions_stop_the_build(source, message):
     with pytest.raises(BuildError, match=message):
         build.exercise_source(source, "test")
 
 
 def test_written_key_disappears_entirely():
-    source = ('q.written("00.w", "Why?", words=[10, 50],\n    ### BEGIN KEY\n'
-              '    key={"model_answer": "Because consent matters.", "rubric": "exit_ticket"},\n    ### END KEY\n)')
+    source = (
+        'q.written("00.w", "Why?", words=[10, 50],\n    ### BEGIN KEY\n'
+        '    key={"model_answer": "Because consent matters.", "rubric": "exit_ticket"},\n    ### END KEY\n)'
+    )
     checks = {}
     out = build.exercise_source(source, "test", checks)
     assert "consent matters" not in out and "check=" not in out and checks == {}
@@ -108,12 +116,15 @@ def test_written_key_disappears_entirely():
 
 def test_build_notebook_drops_solution_cells_outputs_and_widget_state(tmp_path):
     output = nbformat.v4.new_output("stream", text="13289\n")
-    path = make_solution(tmp_path, [
-        nbformat.v4.new_markdown_cell("# Title"),
-        code("from minusma import questions as q\nq.solution_copy()", tags=["solution-only"]),
-        code(QUESTION_CELL, outputs=[output]),
-        code("w.answer(13289)", tags=["solution-only", "other"]),
-    ])
+    path = make_solution(
+        tmp_path,
+        [
+            nbformat.v4.new_markdown_cell("# Title"),
+            code("from minusma import questions as q\nq.solution_copy()", tags=["solution-only"]),
+            code(QUESTION_CELL, outputs=[output]),
+            code("w.answer(13289)", tags=["solution-only", "other"]),
+        ],
+    )
     text = build.build_notebook(path)
     nb = nbformat.reads(text, as_version=4)
     assert [c.cell_type for c in nb.cells] == ["markdown", "code"]
@@ -173,14 +184,20 @@ def test_bad_solution_gives_a_one_line_error(tmp_path, monkeypatch, capsys):
 
 # ------------------------------------------------------------------ the repository
 
+
 def test_there_is_a_solution_to_build():
     assert (paths.SOLUTIONS_DIR / "00_start_here.ipynb").exists()
 
 
 def test_exercises_are_in_step_with_solutions():
     """The sync test: regenerate with  python -m minusma build  if this fails."""
-    done = subprocess.run([sys.executable, "-m", "minusma", "build", "--check"], cwd=paths.REPO_ROOT,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "minusma", "build", "--check"],
+        cwd=paths.REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -290,9 +307,11 @@ def test_a_damaged_checks_file_says_what_to_do(tmp_path):
 
 
 def test_partial_code_blanks_are_shown_to_complete_and_the_cell_still_runs():
-    source = ('### BEGIN SOLUTION\n'
-              'recent = timeline[timeline["date"] >= "2022-01-01"]  # blank: recent = timeline[timeline["date"] >= ____]\n'
-              '### END SOLUTION\nrecent')
+    source = (
+        "### BEGIN SOLUTION\n"
+        'recent = timeline[timeline["date"] >= "2022-01-01"]  # blank: recent = timeline[timeline["date"] >= ____]\n'
+        "### END SOLUTION\nrecent"
+    )
     out = build.exercise_source(source, "test")
     assert '# recent = timeline[timeline["date"] >= ____]' in out
     assert '"2022-01-01"' not in out and "recent = ...  # your code here" in out

@@ -1,4 +1,5 @@
 """Scoring rules from the reviews: keys that cannot be probed, ballots, numbers as notebooks print them."""
+
 from __future__ import annotations
 
 import pytest
@@ -6,9 +7,23 @@ import pytest
 from minusma import keys, qtypes, spec
 from minusma.spec import AnswerError, make_spec
 
-MEMBERS = ["China", "France", "Russian Federation", "United Kingdom", "United States",
-           "Albania", "Brazil", "Ecuador", "Gabon", "Ghana", "Japan", "Malta", "Mozambique",
-           "Switzerland", "United Arab Emirates"]
+MEMBERS = [
+    "China",
+    "France",
+    "Russian Federation",
+    "United Kingdom",
+    "United States",
+    "Albania",
+    "Brazil",
+    "Ecuador",
+    "Gabon",
+    "Ghana",
+    "Japan",
+    "Malta",
+    "Mozambique",
+    "Switzerland",
+    "United Arab Emirates",
+]
 
 
 def both_keys(qspec, key):
@@ -51,28 +66,34 @@ def test_vote_outcome_keys_still_accept_any_ballot_with_that_outcome():
     assert spec.score(qspec, {m: "yes" for m in MEMBERS}).status == "correct"
 
 
-@pytest.mark.parametrize("key", [
-    {"ballot": {"Atlantis": "no"}, "others": "yes"},
-    {"ballot": {"France": "maybe"}, "others": "yes"},
-    {"ballot": {"France": "no"}},
-    {"ballot": {"France": "no"}, "others": "perhaps"},
-    "vetoed",
-])
+@pytest.mark.parametrize(
+    "key",
+    [
+        {"ballot": {"Atlantis": "no"}, "others": "yes"},
+        {"ballot": {"France": "maybe"}, "others": "yes"},
+        {"ballot": {"France": "no"}},
+        {"ballot": {"France": "no"}, "others": "perhaps"},
+        "vetoed",
+    ],
+)
 def test_bad_vote_keys_are_refused(key):
     with pytest.raises(spec.SpecError):
         make_spec("vote", "00.bad", "p", members=MEMBERS, permanent=MEMBERS[:5], key=key)
 
 
-@pytest.mark.parametrize("text, unit, expected", [
-    ("np.float64(25.273010920436818)", "%", 25.273010920436818),
-    ("np.int64(753)", "days", 753.0),
-    ("Timedelta('753 days 00:00:00')", "days", 753.0),
-    ("753 days", "days", 753.0),
-    ("1 day", "days", 1.0),
-    ("25.3 %", "%", 25.3),
-    ("25,3%", "% of uniformed personnel", 25.3),
-    ("13 289", "military personnel", 13289.0),
-])
+@pytest.mark.parametrize(
+    "text, unit, expected",
+    [
+        ("np.float64(25.273010920436818)", "%", 25.273010920436818),
+        ("np.int64(753)", "days", 753.0),
+        ("Timedelta('753 days 00:00:00')", "days", 753.0),
+        ("753 days", "days", 753.0),
+        ("1 day", "days", 1.0),
+        ("25.3 %", "%", 25.3),
+        ("25,3%", "% of uniformed personnel", 25.3),
+        ("13 289", "military personnel", 13289.0),
+    ],
+)
 def test_numbers_as_a_notebook_prints_them_or_with_their_unit(text, unit, expected):
     assert qtypes.parse_number(text, unit) == pytest.approx(expected)
 

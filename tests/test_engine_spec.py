@@ -3,6 +3,7 @@
 Scoring rules, the Charter rule, answer validation, reading questions out of
 a notebook with ``ast``, encoded keys and the submission checksum.
 """
+
 from __future__ import annotations
 
 import json
@@ -16,9 +17,23 @@ from hypothesis import given, settings
 from minusma import keys, spec, submission
 from minusma.spec import AnswerError, SpecError, make_spec, score
 
-MEMBERS = ["China", "France", "Russian Federation", "United Kingdom", "United States",
-           "Albania", "Brazil", "Ecuador", "Gabon", "Ghana", "Japan", "Malta", "Mozambique",
-           "Switzerland", "United Arab Emirates"]
+MEMBERS = [
+    "China",
+    "France",
+    "Russian Federation",
+    "United Kingdom",
+    "United States",
+    "Albania",
+    "Brazil",
+    "Ecuador",
+    "Gabon",
+    "Ghana",
+    "Japan",
+    "Malta",
+    "Mozambique",
+    "Switzerland",
+    "United Arab Emirates",
+]
 PERMANENT = MEMBERS[:5]
 
 
@@ -29,12 +44,25 @@ def specs_with_keys():
         make_spec("multiple_choice", "00.many", "Pick some", options=["a", "b", "c", "d"], key=["a", "c"], points=2),
         make_spec("number", "00.num", "How many?", unit="personnel", key={"value": 13289, "tolerance": 0}),
         make_spec("order", "00.ord", "Order", items=["c", "a", "b", "d"], key=["a", "b", "c", "d"], points=4),
-        make_spec("classify", "00.cls", "Sort", items=["x", "y", "z"], categories=["p", "q"],
-                  key={"x": "p", "y": "q", "z": "p"}, points=3),
+        make_spec(
+            "classify",
+            "00.cls",
+            "Sort",
+            items=["x", "y", "z"],
+            categories=["p", "q"],
+            key={"x": "p", "y": "q", "z": "p"},
+            points=3,
+        ),
         make_spec("vote", "00.vote", "Vote", members=MEMBERS, permanent=PERMANENT, key="not adopted"),
         make_spec("forecast", "00.fc", "Will it?", key={"outcome": True}),
-        make_spec("written", "00.wr", "Write", words=[5, 50], criteria=["perspectives"],
-                  key={"model_answer": "A model answer.", "rubric": "exit_ticket"}),
+        make_spec(
+            "written",
+            "00.wr",
+            "Write",
+            words=[5, 50],
+            criteria=["perspectives"],
+            key={"model_answer": "A model answer.", "rubric": "exit_ticket"},
+        ),
     ]
 
 
@@ -48,31 +76,35 @@ def both_keys(s):
 
 # ---------------------------------------------------------------- make_spec
 
+
 @pytest.mark.parametrize("bad_id", ["capital", "0.capital", "00.Capital", "00-capital", "00.", "000.x", ""])
 def test_ids_must_be_notebook_dot_slug(bad_id):
     with pytest.raises(SpecError, match="00.slug"):
         make_spec("single_choice", bad_id, "p", options=["a", "b"])
 
 
-@pytest.mark.parametrize("qtype, kwargs, message", [
-    ("single_choice", {"options": ["a"]}, "at least two"),
-    ("single_choice", {"options": ["a", "a"]}, "twice"),
-    ("single_choice", {"options": ["a", "b"], "key": "c"}, "one of the options"),
-    ("multiple_choice", {"options": ["a", "b"], "key": []}, "non-empty"),
-    ("number", {"key": {"value": 1}}, "tolerance"),
-    ("number", {"key": {"value": 1, "tolerance": -1}}, ">= 0"),
-    ("number", {"min": 5, "max": 1}, "min is above max"),
-    ("order", {"items": ["a", "b"], "key": ["a"]}, "every item"),
-    ("classify", {"items": ["a"], "categories": ["x", "y"], "key": {"a": "z"}}, "category"),
-    ("vote", {"key": "passed"}, "adopted"),
-    ("vote", {"permanent": ["X"]}, "members"),
-    ("forecast", {"key": {"outcome": "yes"}}, "outcome"),
-    ("written", {"criteria": ["charm"]}, "unknown rubric criterion"),
-    ("written", {"words": [50, 10]}, "fewest, most"),
-    ("written", {"graded": "auto"}, "by hand"),
-    ("number", {"options": ["a", "b"]}, "does not take"),
-    ("single_choice", {"options": ["a", "b"], "points": -1}, "points"),
-])
+@pytest.mark.parametrize(
+    "qtype, kwargs, message",
+    [
+        ("single_choice", {"options": ["a"]}, "at least two"),
+        ("single_choice", {"options": ["a", "a"]}, "twice"),
+        ("single_choice", {"options": ["a", "b"], "key": "c"}, "one of the options"),
+        ("multiple_choice", {"options": ["a", "b"], "key": []}, "non-empty"),
+        ("number", {"key": {"value": 1}}, "tolerance"),
+        ("number", {"key": {"value": 1, "tolerance": -1}}, ">= 0"),
+        ("number", {"min": 5, "max": 1}, "min is above max"),
+        ("order", {"items": ["a", "b"], "key": ["a"]}, "every item"),
+        ("classify", {"items": ["a"], "categories": ["x", "y"], "key": {"a": "z"}}, "category"),
+        ("vote", {"key": "passed"}, "adopted"),
+        ("vote", {"permanent": ["X"]}, "members"),
+        ("forecast", {"key": {"outcome": "yes"}}, "outcome"),
+        ("written", {"criteria": ["charm"]}, "unknown rubric criterion"),
+        ("written", {"words": [50, 10]}, "fewest, most"),
+        ("written", {"graded": "auto"}, "by hand"),
+        ("number", {"options": ["a", "b"]}, "does not take"),
+        ("single_choice", {"options": ["a", "b"], "points": -1}, "points"),
+    ],
+)
 def test_inconsistent_questions_are_refused(qtype, kwargs, message):
     with pytest.raises(SpecError, match=message):
         make_spec(qtype, "00.q", "prompt", **kwargs)
@@ -92,6 +124,7 @@ def test_key_is_copied_not_shared():
 
 # ---------------------------------------------------------------- scoring
 
+
 @pytest.mark.parametrize("qtype", ["single_choice", "multiple_choice", "number", "order", "classify"])
 def test_the_key_scores_full_marks(qtype):
     s = SPECS[qtype]
@@ -109,7 +142,14 @@ def test_unanswered():
 
 def test_multiple_choice_partial_credit_rule():
     s = SPECS["multiple_choice"]  # correct: a, c; 2 points
-    cases = {("a",): 1.0, ("a", "c"): 2.0, ("a", "b"): 0.0, ("a", "c", "b"): 1.0, ("b", "d"): 0.0, ("a", "b", "c", "d"): 0.0}
+    cases = {
+        ("a",): 1.0,
+        ("a", "c"): 2.0,
+        ("a", "b"): 0.0,
+        ("a", "c", "b"): 1.0,
+        ("b", "d"): 0.0,
+        ("a", "b", "c", "d"): 0.0,
+    }
     for picked, points in cases.items():
         for key in both_keys(s):
             assert score(s, list(picked), key).points == points, picked
@@ -188,8 +228,12 @@ def test_feedback_never_contains_the_key():
         if s.type in ("written", "forecast"):
             continue
         wrong = {
-            "single_choice": "a", "multiple_choice": ["b"], "number": 1.0, "order": ["d", "c", "b", "a"],
-            "classify": {"x": "q", "y": "p", "z": "q"}, "vote": {m: "yes" for m in MEMBERS},
+            "single_choice": "a",
+            "multiple_choice": ["b"],
+            "number": 1.0,
+            "order": ["d", "c", "b", "a"],
+            "classify": {"x": "q", "y": "p", "z": "q"},
+            "vote": {m: "yes" for m in MEMBERS},
         }[s.type]
         result = score(s, wrong, keys.encode(s.type, s.id, s.key))
         text = result.feedback + result.hint
@@ -228,6 +272,7 @@ def test_number_plain_and_encoded_agree(x):
 
 # ---------------------------------------------------------------- the Charter rule
 
+
 def test_council_outcome_rule():
     all_yes = {m: "yes" for m in MEMBERS}
     assert spec.council_outcome(all_yes, PERMANENT).adopted
@@ -259,18 +304,28 @@ def test_council_outcome_counts_missing_votes():
 @given(votes=st.dictionaries(st.sampled_from(MEMBERS), st.sampled_from(spec.VOTE_CHOICES)))
 def test_council_outcome_property(votes):
     out = spec.council_outcome(votes, PERMANENT, MEMBERS)
-    expected = sum(v == "yes" for v in votes.values()) >= 9 and not any(
-        votes.get(p) == "no" for p in PERMANENT)
+    expected = sum(v == "yes" for v in votes.values()) >= 9 and not any(votes.get(p) == "no" for p in PERMANENT)
     assert out.adopted == expected
     assert out.yes + out.no + out.abstain + out.not_voted == len(MEMBERS)
 
 
 # ---------------------------------------------------------------- answers
 
-@pytest.mark.parametrize("text, value", [
-    ("13289", 13289.0), ("13,289", 13289.0), ("13 289", 13289.0), ("1,234,567.5", 1234567.5),
-    ("2,5", 2.5), ("-3.25", -3.25), ("1e3", 1000.0), (" 42 ", 42.0), ("13\u202f289", 13289.0),
-])
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("13289", 13289.0),
+        ("13,289", 13289.0),
+        ("13 289", 13289.0),
+        ("1,234,567.5", 1234567.5),
+        ("2,5", 2.5),
+        ("-3.25", -3.25),
+        ("1e3", 1000.0),
+        (" 42 ", 42.0),
+        ("13\u202f289", 13289.0),
+    ],
+)
 def test_parse_number_accepts_what_students_type(text, value):
     assert spec.parse_number(text) == value
 
@@ -317,6 +372,7 @@ def test_word_count():
 
 # ---------------------------------------------------------------- reading notebooks
 
+
 def _notebook(tmp_path, *sources):
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
     path = tmp_path / "00_demo.ipynb"
@@ -357,10 +413,12 @@ def test_positional_order_matches_the_builders():
         assert positional == ["id", "prompt", *names], qtype
         keyword = {p.name for p in params if p.kind == p.KEYWORD_ONLY}
         assert keyword == set(spec.TYPE_FIELDS[qtype]) - set(names) | {"points", "hint", "key", "check"} | (
-            {"graded"} if qtype != "written" else set()), qtype
+            {"graded"} if qtype != "written" else set()
+        ), qtype
 
 
 # ---------------------------------------------------------------- encoded keys
+
 
 def test_encoded_checks_do_not_contain_the_key_in_plain_text():
     for s in SPECS.values():
@@ -393,10 +451,15 @@ def test_damaged_check_gives_a_clear_error():
 
 # ---------------------------------------------------------------- submission format
 
+
 def _submission(**answers):
     return submission.build(
-        notebook="00_start_here", student={"id": "s-1", "name": "Aminata Traoré"}, answers=answers,
-        created_at="2023-06-30T09:00:00.000Z", submitted_at="2023-06-30T10:00:00.000Z", module_version="0.1.0",
+        notebook="00_start_here",
+        student={"id": "s-1", "name": "Aminata Traoré"},
+        answers=answers,
+        created_at="2023-06-30T09:00:00.000Z",
+        submitted_at="2023-06-30T10:00:00.000Z",
+        module_version="0.1.0",
     )
 
 
@@ -408,20 +471,33 @@ def test_schema_is_valid_draft_2020_12():
 def test_every_answer_shape_passes_the_schema():
     stamp = "2023-06-30T09:30:00.000Z"
     values = {
-        "00.one": ("single_choice", "b"), "00.many": ("multiple_choice", ["a", "c"]), "00.num": ("number", 13289.0),
-        "00.ord": ("order", ["a", "b"]), "00.cls": ("classify", {"x": "p"}),
+        "00.one": ("single_choice", "b"),
+        "00.many": ("multiple_choice", ["a", "c"]),
+        "00.num": ("number", 13289.0),
+        "00.ord": ("order", ["a", "b"]),
+        "00.cls": ("classify", {"x": "p"}),
         "00.fc": ("forecast", {"probability": 70, "reason": "r", "locked_at": stamp}),
-        "00.vote": ("vote", {"China": "abstain"}), "00.wr": ("written", "Texte libre, ünïcödé."),
+        "00.vote": ("vote", {"China": "abstain"}),
+        "00.wr": ("written", "Texte libre, ünïcödé."),
     }
-    doc = _submission(**{qid: {"type": t, "value": v, "saved_at": stamp, "checks": 1} for qid, (t, v) in values.items()})
+    doc = _submission(
+        **{qid: {"type": t, "value": v, "saved_at": stamp, "checks": 1} for qid, (t, v) in values.items()}
+    )
     assert submission.schema_errors(doc) == []
     assert submission.verify_checksum(doc)
 
 
 def test_schema_catches_bad_documents():
     stamp = "2023-06-30T09:30:00.000Z"
-    doc = _submission(**{"00.fc": {"type": "forecast", "value": {"probability": 170, "reason": "r", "locked_at": stamp},
-                                   "saved_at": stamp}})
+    doc = _submission(
+        **{
+            "00.fc": {
+                "type": "forecast",
+                "value": {"probability": 170, "reason": "r", "locked_at": stamp},
+                "saved_at": stamp,
+            }
+        }
+    )
     assert any("170" in e for e in submission.schema_errors(doc))
     doc = _submission(**{"capital": {"type": "written", "value": "x", "saved_at": stamp}})
     assert submission.schema_errors(doc)
@@ -441,6 +517,7 @@ def test_checksum_is_over_canonical_json():
 
 
 # ---------------------------------------------------------------- the rule against the recorded votes
+
 
 def test_council_rule_reproduces_every_recorded_vote_in_data():
     """council_outcome, fed each member's recorded vote, gives the outcome the Council recorded."""

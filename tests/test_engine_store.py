@@ -1,4 +1,5 @@
 """The answer store under stress: property-based sequences and processes killed mid-save."""
+
 from __future__ import annotations
 
 import json
@@ -20,8 +21,23 @@ from minusma import paths, spec, store, submission
 from minusma.spec import AnswerError, make_spec
 
 NOTEBOOK = "00_start_here"
-MEMBERS = ["China", "France", "Russian Federation", "United Kingdom", "United States", "Ghana", "Japan",
-           "Malta", "Albania", "Brazil", "Ecuador", "Gabon", "Mozambique", "Switzerland", "United Arab Emirates"]
+MEMBERS = [
+    "China",
+    "France",
+    "Russian Federation",
+    "United Kingdom",
+    "United States",
+    "Ghana",
+    "Japan",
+    "Malta",
+    "Albania",
+    "Brazil",
+    "Ecuador",
+    "Gabon",
+    "Mozambique",
+    "Switzerland",
+    "United Arab Emirates",
+]
 
 SPECS = [
     make_spec("single_choice", "00.one", "p", options=["a", "b", "c"]),
@@ -55,10 +71,13 @@ def plausible(s):
     if s.type == "classify":
         return st.dictionaries(st.sampled_from(["x", "y", "w"]), st.sampled_from(["p", "q", "r"]), max_size=3)
     if s.type == "forecast":
-        return st.fixed_dictionaries({"probability": st.integers(-5, 105), "reason": st.text(max_size=40),
-                                      "locked_at": st.none()})
+        return st.fixed_dictionaries(
+            {"probability": st.integers(-5, 105), "reason": st.text(max_size=40), "locked_at": st.none()}
+        )
     if s.type == "vote":
-        return st.dictionaries(st.sampled_from(MEMBERS + ["Germany"]), st.sampled_from(["yes", "no", "abstain", "maybe"]))
+        return st.dictionaries(
+            st.sampled_from(MEMBERS + ["Germany"]), st.sampled_from(["yes", "no", "abstain", "maybe"])
+        )
     return st.text(max_size=200) | st.integers(20_001, 20_050).map(lambda n: "y" * n)  # over the limit
 
 
@@ -110,13 +129,19 @@ def test_any_text_round_trips_or_is_refused_clearly(text, probability):
 
 
 @settings(max_examples=100, deadline=None)
-@given(answers=st.dictionaries(st.sampled_from([s.id for s in SPECS]),
-                               st.fixed_dictionaries({"type": st.just("written"), "value": st.text(max_size=50),
-                                                      "saved_at": st.just("2023-06-30T10:00:00.000Z")})))
+@given(
+    answers=st.dictionaries(
+        st.sampled_from([s.id for s in SPECS]),
+        st.fixed_dictionaries(
+            {"type": st.just("written"), "value": st.text(max_size=50), "saved_at": st.just("2023-06-30T10:00:00.000Z")}
+        ),
+    )
+)
 def test_checksum_survives_a_json_round_trip(answers):
     try:
-        document = submission.build(NOTEBOOK, {"id": "s1", "name": "N"}, answers, "2023-06-30T09:00:00Z",
-                                    "2023-06-30T11:00:00Z", "0.1.0")
+        document = submission.build(
+            NOTEBOOK, {"id": "s1", "name": "N"}, answers, "2023-06-30T09:00:00Z", "2023-06-30T11:00:00Z", "0.1.0"
+        )
     except UnicodeEncodeError:
         return  # lone surrogates: validate_answer refuses them before they reach a submission
     assert submission.verify_checksum(json.loads(json.dumps(document)))
@@ -157,8 +182,9 @@ def test_killed_while_saving_leaves_a_valid_file(tmp_path):
     rng = random.Random(2690)
     last_seen = 0
     for attempt in range(KILLS):
-        child = subprocess.Popen([sys.executable, str(script), str(paths.REPO_ROOT), str(path)],
-                                 stdout=subprocess.PIPE, text=True)
+        child = subprocess.Popen(
+            [sys.executable, str(script), str(paths.REPO_ROOT), str(path)], stdout=subprocess.PIPE, text=True
+        )
         try:
             assert child.stdout.readline().strip() == "ready"
             time.sleep(rng.uniform(0, 0.02))

@@ -5,6 +5,7 @@ Two kernels are simulated by two answer stores on the same file
 (``store.forget_stores()`` between building the widgets), as when a notebook
 is open in two tabs or duplicated.
 """
+
 from __future__ import annotations
 
 import json
@@ -14,9 +15,23 @@ import pytest
 from minusma import council, keys, store
 from minusma import questions as q
 
-MEMBERS = ["China", "France", "Russian Federation", "United Kingdom", "United States",
-           "Albania", "Brazil", "Ecuador", "Gabon", "Ghana", "Japan", "Malta", "Mozambique",
-           "Switzerland", "United Arab Emirates"]
+MEMBERS = [
+    "China",
+    "France",
+    "Russian Federation",
+    "United Kingdom",
+    "United States",
+    "Albania",
+    "Brazil",
+    "Ecuador",
+    "Gabon",
+    "Ghana",
+    "Japan",
+    "Malta",
+    "Mozambique",
+    "Switzerland",
+    "United Arab Emirates",
+]
 NOTEBOOK = "00_start_here"
 OPTIONS = ["The UN Secretary-General", "Mali's government", "France"]
 
@@ -73,7 +88,9 @@ def test_an_edit_in_an_older_view_is_saved_and_says_what_it_replaced(work):
 def test_check_on_an_untouched_question_saves_nothing(work):
     w = who()
     assert w.check().status == "unanswered"
-    ticks = q.multiple_choice("00.many", "Which?", ["a", "b", "c"], check=keys.encode("multiple_choice", "00.many", ["a"]))
+    ticks = q.multiple_choice(
+        "00.many", "Which?", ["a", "b", "c"], check=keys.encode("multiple_choice", "00.many", ["a"])
+    )
     assert ticks.check().status == "unanswered"
     order = q.order("00.order", "Order", ["x", "y", "z"], check=keys.encode("order", "00.order", ["z", "y", "x"]))
     assert order.check().status == "unanswered"

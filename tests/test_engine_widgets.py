@@ -4,6 +4,7 @@ ipywidgets works headless (comm.DummyComm), so each test drives the widgets
 as a student would, then reads the answers file from disk and rebuilds the
 widget as after a kernel restart (``store.forget_stores()``).
 """
+
 from __future__ import annotations
 
 import json
@@ -13,9 +14,23 @@ import pytest
 from minusma import files, handin, keys, spec, store, submission
 from minusma import questions as q
 
-MEMBERS = ["China", "France", "Russian Federation", "United Kingdom", "United States",
-           "Albania", "Brazil", "Ecuador", "Gabon", "Ghana", "Japan", "Malta", "Mozambique",
-           "Switzerland", "United Arab Emirates"]
+MEMBERS = [
+    "China",
+    "France",
+    "Russian Federation",
+    "United Kingdom",
+    "United States",
+    "Albania",
+    "Brazil",
+    "Ecuador",
+    "Gabon",
+    "Ghana",
+    "Japan",
+    "Malta",
+    "Mozambique",
+    "Switzerland",
+    "United Arab Emirates",
+]
 PERMANENT = MEMBERS[:5]
 NOTEBOOK = "00_start_here"
 
@@ -50,9 +65,15 @@ def exercise_check(qtype, qid, key):
 
 # ------------------------------------------------------------- one test per type
 
+
 def test_single_choice(work):
-    w = q.single_choice("00.who", "Who asked?", ["UN", "Mali", "France"], hint="Read the letter.",
-                        check=exercise_check("single_choice", "00.who", "Mali"))
+    w = q.single_choice(
+        "00.who",
+        "Who asked?",
+        ["UN", "Mali", "France"],
+        hint="Read the letter.",
+        check=exercise_check("single_choice", "00.who", "Mali"),
+    )
     w._radio.value = "France"
     assert saved(work)["00.who"]["value"] == "France"
     w._check_button.click()
@@ -162,7 +183,9 @@ def test_forecast_locks_for_ever(work):
     assert saved(work)["00.withdrawal"]["value"]["probability"] == 70
     assert w._slider.value == 70 and "locked" in w._status.value
     with pytest.raises(spec.AnswerError, match="locked"):
-        store.get_store(NOTEBOOK).save("00.withdrawal", "forecast", {"probability": 1, "reason": "x", "locked_at": None})
+        store.get_store(NOTEBOOK).save(
+            "00.withdrawal", "forecast", {"probability": 1, "reason": "x", "locked_at": None}
+        )
     restart()
     again = q.forecast("00.withdrawal", "Will it be done by 31 December 2023?")
     assert again.locked and again._slider.disabled and again._slider.value == 70
@@ -216,11 +239,17 @@ def test_written_with_word_count_and_rubric(work):
 
 # ------------------------------------------------------------- bad input
 
+
 def test_bad_input_never_loses_the_previous_answer(work):
     num = q.number("00.n", "How many?", min=0, max=100000)
     num._text.value = "42"
-    for bad, message in [("abc", "is not a number"), ("-5", "at least 0"), ("1e300", "far too large"), ("200000", "at most 100,000"),
-                         ("<script>alert(1)</script>", "is not a number")]:
+    for bad, message in [
+        ("abc", "is not a number"),
+        ("-5", "at least 0"),
+        ("1e300", "far too large"),
+        ("200000", "at most 100,000"),
+        ("<script>alert(1)</script>", "is not a number"),
+    ]:
         num._text.value = bad
         assert message in num._status.value, bad
         assert "previous answer is kept" in num._status.value
@@ -275,6 +304,7 @@ def test_failed_disk_write_keeps_memory_and_file_in_step(work, monkeypatch):
 
 # ------------------------------------------------------------- the answers file
 
+
 def test_corrupt_answers_file_is_set_aside_not_overwritten(work, capsys):
     path = work / "answers" / f"{NOTEBOOK}.json"
     path.parent.mkdir(parents=True)
@@ -291,13 +321,33 @@ def test_corrupt_answers_file_is_set_aside_not_overwritten(work, capsys):
     assert saved(work)["00.a"]["value"] == "b"
 
 
-@pytest.mark.parametrize("content", [
-    b"", b"\xff\xfe not utf-8", b"[1, 2, 3]", b'{"format": "something-else/2"}',
-    json.dumps({"format": "minusma-answers/1", "notebook": "01_the_request", "answers": {},
-                "created_at": "2023-01-01T00:00:00Z", "updated_at": "2023-01-01T00:00:00Z"}).encode(),
-    json.dumps({"format": "minusma-answers/1", "notebook": NOTEBOOK, "answers": {"00.a": "b"},
-                "created_at": "2023-01-01T00:00:00Z", "updated_at": "2023-01-01T00:00:00Z"}).encode(),
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",
+        b"\xff\xfe not utf-8",
+        b"[1, 2, 3]",
+        b'{"format": "something-else/2"}',
+        json.dumps(
+            {
+                "format": "minusma-answers/1",
+                "notebook": "01_the_request",
+                "answers": {},
+                "created_at": "2023-01-01T00:00:00Z",
+                "updated_at": "2023-01-01T00:00:00Z",
+            }
+        ).encode(),
+        json.dumps(
+            {
+                "format": "minusma-answers/1",
+                "notebook": NOTEBOOK,
+                "answers": {"00.a": "b"},
+                "created_at": "2023-01-01T00:00:00Z",
+                "updated_at": "2023-01-01T00:00:00Z",
+            }
+        ).encode(),
+    ],
+)
 def test_foreign_or_damaged_files_are_set_aside(work, content):
     path = work / "answers" / f"{NOTEBOOK}.json"
     path.parent.mkdir(parents=True)
@@ -351,7 +401,8 @@ def test_a_forecast_locked_in_another_kernel_stays_locked(work):
     assert here._slider.value == 80 and here._slider.disabled and "locked" in here._status.value
     with pytest.raises(spec.AnswerError, match="locked"):
         store.AnswerStore(NOTEBOOK, store.answers_path(NOTEBOOK)).save(
-            "00.fc", "forecast", {"probability": 5, "reason": "x", "locked_at": None})
+            "00.fc", "forecast", {"probability": 5, "reason": "x", "locked_at": None}
+        )
 
 
 def test_the_store_refuses_to_unlock_what_another_kernel_locked(work):
@@ -376,7 +427,9 @@ def test_solution_runs_keep_apart_from_the_students_files(work):
     q.solution_copy()
     q.single_choice("00.a", "A", ["x", "y"], key="y").answer("y")
     assert saved(work)["00.a"]["value"] == "x"
-    assert json.loads((work / "solutions" / "answers" / f"{NOTEBOOK}.json").read_text())["answers"]["00.a"]["value"] == "y"
+    assert (
+        json.loads((work / "solutions" / "answers" / f"{NOTEBOOK}.json").read_text())["answers"]["00.a"]["value"] == "y"
+    )
 
 
 def test_setup_must_match_the_question(work):
@@ -392,6 +445,7 @@ def test_key_and_check_are_exclusive_and_checks_validated(work):
 
 
 # ------------------------------------------------------------- identity and hand-in
+
 
 def test_identity_asked_once_and_validated(work):
     who = q.identity()

@@ -1,4 +1,5 @@
 """The set-up check shown in 00_start_here, tested without a kernel."""
+
 import pandas as pd
 
 from minusma import environment

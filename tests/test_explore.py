@@ -1,13 +1,16 @@
 """The ungraded try-it widgets, driven without a kernel."""
+
 import pandas as pd
 import pytest
 
 from minusma import explore
 
-FRAME = pd.DataFrame({
-    "event": ["Coup", "Request", "<script>alert(1)</script>"],
-    "category": pd.Categorical(["politics", "UN", "politics"]),
-})
+FRAME = pd.DataFrame(
+    {
+        "event": ["Coup", "Request", "<script>alert(1)</script>"],
+        "category": pd.Categorical(["politics", "UN", "politics"]),
+    }
+)
 
 
 def test_rows_matching_filters_and_all_keeps_everything():

@@ -1,4 +1,5 @@
 """Atomic writes: the target holds the old or the new content, never a mix."""
+
 import json
 import os
 

@@ -4,6 +4,7 @@ The class view is checked against Brier scores computed by hand for a small clas
 written here (three students, five questions), and against the grading command,
 which scores each forecast as points x (1 - Brier).
 """
+
 from __future__ import annotations
 
 import csv
@@ -18,11 +19,20 @@ from minusma.files import write_json_atomic
 from minusma.grading import grade_folder
 
 LOCK = "2023-06-30T10:00:00.000Z"
-IDS = ["00.withdrawal_on_time", "01.election_by_feb_2024", "01.army_in_kidal", "03.equipment_destroyed",
-       "04.algiers_in_force"]
-NOTEBOOK_OF = {"00.withdrawal_on_time": "00_start_here", "01.election_by_feb_2024": "01_the_request",
-               "01.army_in_kidal": "01_the_request", "03.equipment_destroyed": "03_what_minusma_was",
-               "04.algiers_in_force": "04_consequences"}
+IDS = [
+    "00.withdrawal_on_time",
+    "01.election_by_feb_2024",
+    "01.army_in_kidal",
+    "03.equipment_destroyed",
+    "04.algiers_in_force",
+]
+NOTEBOOK_OF = {
+    "00.withdrawal_on_time": "00_start_here",
+    "01.election_by_feb_2024": "01_the_request",
+    "01.army_in_kidal": "01_the_request",
+    "03.equipment_destroyed": "03_what_minusma_was",
+    "04.algiers_in_force": "04_consequences",
+}
 
 
 @pytest.fixture
@@ -40,6 +50,7 @@ def forecast_value(probability, locked=True):
 
 
 # ------------------------------------------------------------------ a student's own forecasts
+
 
 def test_my_forecasts_reads_the_locked_forecasts_from_the_answers_files(work, capsys):
     store.get_store("00_start_here").save("00.withdrawal_on_time", "forecast", forecast_value(70))
@@ -62,8 +73,10 @@ def test_the_ticks_of_already_knew_mark_those_forecasts(work):
     store.get_store("01_the_request").save("01.army_in_kidal", "forecast", forecast_value(20))
     store.get_store("04_consequences").save("04.algiers_in_force", "forecast", forecast_value(30))
     store.get_store("08_what_happened_next").save(
-        forecasts.ALREADY_KNEW_ID, "multiple_choice",
-        ["01.army_in_kidal: whether the Malian army held Kidal on 31 December 2023"])
+        forecasts.ALREADY_KNEW_ID,
+        "multiple_choice",
+        ["01.army_in_kidal: whether the Malian army held Kidal on 31 December 2023"],
+    )
     mine = forecasts.my_forecasts().set_index("question_id")
     assert bool(mine.loc["01.army_in_kidal", "already_knew"]) is True
     assert bool(mine.loc["04.algiers_in_force", "already_knew"]) is False
@@ -107,21 +120,40 @@ def test_the_example_forecaster_is_one_forecast_per_course_question():
 
 
 def test_outcomes_come_from_the_keys_in_solutions():
-    assert forecasts.outcomes() == {"00.withdrawal_on_time": True, "01.election_by_feb_2024": False,
-                                    "01.army_in_kidal": True, "03.equipment_destroyed": True,
-                                    "04.algiers_in_force": False}
+    assert forecasts.outcomes() == {
+        "00.withdrawal_on_time": True,
+        "01.election_by_feb_2024": False,
+        "01.army_in_kidal": True,
+        "03.equipment_destroyed": True,
+        "04.algiers_in_force": False,
+    }
 
 
 # ------------------------------------------------------------------ the class view, checked by hand
 
 #: Three students. C already knew Kidal's outcome; B left the Algiers forecast unlocked.
 CLASS = {
-    "alice.k": {"00.withdrawal_on_time": 80, "01.election_by_feb_2024": 30, "01.army_in_kidal": 70,
-                "03.equipment_destroyed": 90, "04.algiers_in_force": 20},
-    "bo_2": {"00.withdrawal_on_time": 50, "01.election_by_feb_2024": 50, "01.army_in_kidal": 50,
-             "03.equipment_destroyed": 50, "04.algiers_in_force": (50, False)},
-    "cy-3": {"00.withdrawal_on_time": 20, "01.election_by_feb_2024": 90, "01.army_in_kidal": 10,
-             "03.equipment_destroyed": 40, "04.algiers_in_force": 70},
+    "alice.k": {
+        "00.withdrawal_on_time": 80,
+        "01.election_by_feb_2024": 30,
+        "01.army_in_kidal": 70,
+        "03.equipment_destroyed": 90,
+        "04.algiers_in_force": 20,
+    },
+    "bo_2": {
+        "00.withdrawal_on_time": 50,
+        "01.election_by_feb_2024": 50,
+        "01.army_in_kidal": 50,
+        "03.equipment_destroyed": 50,
+        "04.algiers_in_force": (50, False),
+    },
+    "cy-3": {
+        "00.withdrawal_on_time": 20,
+        "01.election_by_feb_2024": 90,
+        "01.army_in_kidal": 10,
+        "03.equipment_destroyed": 40,
+        "04.algiers_in_force": 70,
+    },
 }
 KNEW = {"cy-3": ["01.army_in_kidal: whether the Malian army held Kidal on 31 December 2023"]}
 
@@ -132,17 +164,28 @@ def write_class(folder):
         for qid, value in made.items():
             probability, locked = value if isinstance(value, tuple) else (value, True)
             by_notebook.setdefault(NOTEBOOK_OF[qid], {})[qid] = {
-                "type": "forecast", "value": forecast_value(probability, locked), "saved_at": LOCK, "checks": 0}
+                "type": "forecast",
+                "value": forecast_value(probability, locked),
+                "saved_at": LOCK,
+                "checks": 0,
+            }
         for notebook, answers in by_notebook.items():
-            write_json_atomic(folder / f"{sid}_{notebook}.json",
-                              submission_for(notebook, sid, f"Student {sid}", answers))
+            write_json_atomic(
+                folder / f"{sid}_{notebook}.json", submission_for(notebook, sid, f"Student {sid}", answers)
+            )
         ticked = KNEW.get(sid, ["None of them: I knew none of these outcomes"])
-        answers = {forecasts.ALREADY_KNEW_ID: {"type": "multiple_choice", "value": ticked, "saved_at": LOCK, "checks": 0}}
-        write_json_atomic(folder / f"{sid}_08.json", submission_for("08_what_happened_next", sid, f"Student {sid}", answers))
+        answers = {
+            forecasts.ALREADY_KNEW_ID: {"type": "multiple_choice", "value": ticked, "saved_at": LOCK, "checks": 0}
+        }
+        write_json_atomic(
+            folder / f"{sid}_08.json", submission_for("08_what_happened_next", sid, f"Student {sid}", answers)
+        )
     # cy-3 handed in notebook 00 once before, at 100 %: the later hand-in is the one that counts
     early = {"00.withdrawal_on_time": {"type": "forecast", "value": forecast_value(100), "saved_at": LOCK, "checks": 0}}
-    write_json_atomic(folder / "early" / "cy-3_00.json",
-                      submission_for("00_start_here", "cy-3", "Student cy-3", early, submitted_at="2023-06-30T09:00:00.000Z"))
+    write_json_atomic(
+        folder / "early" / "cy-3_00.json",
+        submission_for("00_start_here", "cy-3", "Student cy-3", early, submitted_at="2023-06-30T09:00:00.000Z"),
+    )
 
 
 @pytest.fixture
@@ -184,8 +227,13 @@ def test_the_class_view_names_no_student_except_in_the_label_key(small_class, tm
     view = forecasts.class_forecasts(small_class)
     assert sorted(view.pseudonyms.values()) == ["F01", "F02", "F03"]
     written = forecasts.write_class_view(view, tmp_path / "out")
-    assert {p.name for p in written} == {"forecast_ranking.csv", "forecast_questions.csv", "class_forecasts.csv",
-                                         "forecast_labels.csv", "class_calibration.png"}
+    assert {p.name for p in written} == {
+        "forecast_ranking.csv",
+        "forecast_questions.csv",
+        "class_forecasts.csv",
+        "forecast_labels.csv",
+        "class_calibration.png",
+    }
     for name in ("forecast_ranking.csv", "forecast_questions.csv", "class_forecasts.csv"):
         text = (tmp_path / "out" / name).read_text(encoding="utf-8")
         assert not any(sid in text or f"Student {sid}" in text for sid in CLASS), name
@@ -214,13 +262,26 @@ def test_the_grading_command_scores_the_same_forecasts_as_one_minus_brier(small_
     run = grade_folder(small_class, tmp_path / "grades")
     by_student = {s.student_id: s for s in run.students}
     alice = by_student["alice.k"].notebooks
-    assert alice["00_start_here"].questions[[q.spec.id for q in alice["00_start_here"].questions].index(
-        "00.withdrawal_on_time")].points == 0.96  # 1 x (1 - 0.04)
+    assert (
+        alice["00_start_here"]
+        .questions[[q.spec.id for q in alice["00_start_here"].questions].index("00.withdrawal_on_time")]
+        .points
+        == 0.96
+    )  # 1 x (1 - 0.04)
     points = {q.spec.id: q.points for nb in alice.values() for q in nb.questions if q.spec.type == "forecast"}
-    assert points == {"00.withdrawal_on_time": 0.96, "01.election_by_feb_2024": 0.91, "01.army_in_kidal": 0.91,
-                      "03.equipment_destroyed": 0.99, "04.algiers_in_force": 0.96}
-    cy = {q.spec.id: q.points for nb in by_student["cy-3"].notebooks.values() for q in nb.questions
-          if q.spec.type == "forecast"}
+    assert points == {
+        "00.withdrawal_on_time": 0.96,
+        "01.election_by_feb_2024": 0.91,
+        "01.army_in_kidal": 0.91,
+        "03.equipment_destroyed": 0.99,
+        "04.algiers_in_force": 0.96,
+    }
+    cy = {
+        q.spec.id: q.points
+        for nb in by_student["cy-3"].notebooks.values()
+        for q in nb.questions
+        if q.spec.type == "forecast"
+    }
     assert cy["00.withdrawal_on_time"] == 0.36, "the later hand-in (20 %) counts, not the earlier 100 %"
 
 

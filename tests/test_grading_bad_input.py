@@ -5,6 +5,7 @@ runs once (module fixture) and each case checks its own row. Separate tests
 cover what needs its own set-up: the size limit (the file must not even be
 opened), HTML and formulas in student text, and ids with path characters.
 """
+
 from __future__ import annotations
 
 import copy
@@ -114,29 +115,32 @@ def rows_for(problems, file):
     return [r for r in problems if r["file"] == file]
 
 
-@pytest.mark.parametrize("file, reason, action", [
-    ("truncated.json", "malformed JSON (line 1", "not graded"),
-    ("empty.json", "empty file", "not graded"),
-    ("blank.json", "empty file", "not graded"),
-    ("no_student.json", "does not match the hand-in format: student/id: missing", "not graded"),
-    ("answers_list.json", "answers: [] is not of type 'object'", "not graded"),
-    ("extra_field.json", "Additional properties are not allowed ('grade'", "not graded"),
-    ("other_notebook.json", "unknown notebook 07_the_council_decides", "not graded"),
-    ("unknown_question.json", "answers to questions 00_demo does not have: 00.invented", "others were graded"),
-    ("edited.json", "checksum does not match the content: possibly edited", "graded; check"),
-    ("old_version.json", "made with module version 0.0.9", "graded; check"),
-    ("nan.json", "checksum does not match", "graded; check"),
-    ("deep.json", "nested too deeply", "not graded"),
-    ("a_list.json", "JSON, but not a hand-in", "ignored"),
-    ("not_utf8.json", "binary data, not text", "not graded"),
-    ("uploaded_notebook.ipynb", "a notebook, not a hand-in", "not graded"),
-    ("answers_file.json", "the student's answers file, not a hand-in", "not graded"),
-    ("foreign.json", "not a hand-in of this course", "not graded"),
-    ("bundle.zip", "a zip archive: unzip it", "ignored"),
-    (".DS_Store", "left behind", "ignored"),
-    ("__MACOSX/._good.json", "left behind", "ignored"),
-    ("link.json", "a link, not a file", "ignored"),
-])
+@pytest.mark.parametrize(
+    "file, reason, action",
+    [
+        ("truncated.json", "malformed JSON (line 1", "not graded"),
+        ("empty.json", "empty file", "not graded"),
+        ("blank.json", "empty file", "not graded"),
+        ("no_student.json", "does not match the hand-in format: student/id: missing", "not graded"),
+        ("answers_list.json", "answers: [] is not of type 'object'", "not graded"),
+        ("extra_field.json", "Additional properties are not allowed ('grade'", "not graded"),
+        ("other_notebook.json", "unknown notebook 07_the_council_decides", "not graded"),
+        ("unknown_question.json", "answers to questions 00_demo does not have: 00.invented", "others were graded"),
+        ("edited.json", "checksum does not match the content: possibly edited", "graded; check"),
+        ("old_version.json", "made with module version 0.0.9", "graded; check"),
+        ("nan.json", "checksum does not match", "graded; check"),
+        ("deep.json", "nested too deeply", "not graded"),
+        ("a_list.json", "JSON, but not a hand-in", "ignored"),
+        ("not_utf8.json", "binary data, not text", "not graded"),
+        ("uploaded_notebook.ipynb", "a notebook, not a hand-in", "not graded"),
+        ("answers_file.json", "the student's answers file, not a hand-in", "not graded"),
+        ("foreign.json", "not a hand-in of this course", "not graded"),
+        ("bundle.zip", "a zip archive: unzip it", "ignored"),
+        (".DS_Store", "left behind", "ignored"),
+        ("__MACOSX/._good.json", "left behind", "ignored"),
+        ("link.json", "a link, not a file", "ignored"),
+    ],
+)
 def test_each_bad_file_is_reported_with_a_reason(graded, file, reason, action):
     _run, _out, problems = graded
     rows = rows_for(problems, file)
@@ -159,8 +163,11 @@ def test_the_good_student_and_the_flagged_ones_are_graded(graded):
 def test_invalid_values_score_zero_for_that_question_only(graded):
     _run, out, problems = graded
     questions = {(r["student_id"], r["question"]): r for r in read_csv(out / "questions.csv")}
-    for qid, reason in [("00.capital", "Choose one of the options"), ("00.days", "damaged"),
-                        ("00.why_now", "saved as a single_choice answer")]:
+    for qid, reason in [
+        ("00.capital", "Choose one of the options"),
+        ("00.days", "damaged"),
+        ("00.why_now", "saved as a single_choice answer"),
+    ]:
         row = questions[("badvalues", qid)]
         assert row["status"] == "invalid" and row["points"] == "0" and reason in row["note"]
         assert any(r["student_id"] == "badvalues" and qid in r["problem"] and reason in r["problem"] for r in problems)
@@ -220,7 +227,7 @@ def test_html_and_script_in_student_text_are_escaped(world, tmp_path):
     answers["00.unanimous"]["value"]["reason"] = nasty[:60]
     answers["00.capital"]["value"] = "Gao"
     subs = tmp_path / "subs"
-    write(subs, "nasty.json", synthetic.submission_for(NB, "nasty", f"=HYPERLINK(\"x\") {nasty}", answers))
+    write(subs, "nasty.json", synthetic.submission_for(NB, "nasty", f'=HYPERLINK("x") {nasty}', answers))
     out = tmp_path / "grades"
     grade_folder(subs, out, solutions_dir=solutions)
     page = (out / "feedback" / f"{safe_file_stem('nasty')}.html").read_text(encoding="utf-8")
@@ -270,12 +277,22 @@ def test_a_file_that_cannot_be_read_is_reported(world, tmp_path, monkeypatch):
     assert [st.student_id for st in run.students] == ["good"]
 
 
-@pytest.mark.parametrize("qtype, value", [
-    ("single_choice", "<b>x</b>"), ("multiple_choice", ["<b>x</b>"]), ("number", "<b>x</b>"),
-    ("order", ["<b>x</b>", "y"]), ("classify", {"<b>x</b>": "<i>c</i>"}), ("classify", ["<b>x</b>"]),
-    ("forecast", {"probability": "<b>x</b>", "reason": "<b>x</b>", "locked_at": None}),
-    ("vote", {"<b>x</b>": "<b>x</b>"}), ("vote", "<b>x</b>"), ("written", "<b>x</b>"), ("written", {"<b>x</b>": 1}),
-])
+@pytest.mark.parametrize(
+    "qtype, value",
+    [
+        ("single_choice", "<b>x</b>"),
+        ("multiple_choice", ["<b>x</b>"]),
+        ("number", "<b>x</b>"),
+        ("order", ["<b>x</b>", "y"]),
+        ("classify", {"<b>x</b>": "<i>c</i>"}),
+        ("classify", ["<b>x</b>"]),
+        ("forecast", {"probability": "<b>x</b>", "reason": "<b>x</b>", "locked_at": None}),
+        ("vote", {"<b>x</b>": "<b>x</b>"}),
+        ("vote", "<b>x</b>"),
+        ("written", "<b>x</b>"),
+        ("written", {"<b>x</b>": 1}),
+    ],
+)
 def test_every_answer_shape_is_escaped_on_feedback_pages(qtype, value):
     """Whatever a (possibly edited) file holds, the student's answer is shown as text, never as markup."""
     from minusma.grading import report

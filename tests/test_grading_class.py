@@ -6,6 +6,7 @@ written into ``tmp_path`` with nbformat, so these tests do not depend on the
 content of the course's own notebooks. One test uses the real ``solutions/``
 and skips, with the reason, while there are none.
 """
+
 from __future__ import annotations
 
 import csv
@@ -65,17 +66,28 @@ def class_dir(tmp_path, demo):
     subs = tmp_path / "downloads"
     right = synthetic.answers_for(specs, keys, "right")
     partial = synthetic.answers_for(specs, keys, "partial")
-    hand_in(subs, "Alice Diallo_1001_assignsubmission_file_/00_demo.json",
-            synthetic.submission_for(NB, "s1001", "Alice Diallo", right))
-    hand_in(subs, "bob_1002_attempt_2023-06-30-10-00-00_00_demo.json",
-            synthetic.submission_for(NB, "s1002", "Bob Keita", partial))
-    hand_in(subs, "carol_1003_attempt_00_demo.json",
-            synthetic.submission_for(NB, "s1003", "Carol Sangaré", {}))
+    hand_in(
+        subs,
+        "Alice Diallo_1001_assignsubmission_file_/00_demo.json",
+        synthetic.submission_for(NB, "s1001", "Alice Diallo", right),
+    )
+    hand_in(
+        subs,
+        "bob_1002_attempt_2023-06-30-10-00-00_00_demo.json",
+        synthetic.submission_for(NB, "s1002", "Bob Keita", partial),
+    )
+    hand_in(subs, "carol_1003_attempt_00_demo.json", synthetic.submission_for(NB, "s1003", "Carol Sangaré", {}))
     # Dave hands in twice: an early, fully right hand-in, then a later, partly right one (the one that counts).
-    hand_in(subs, "dave_1004_attempt_1_00_demo.json",
-            synthetic.submission_for(NB, "s1004", "Dave Coulibaly", right, submitted_at="2023-06-30T09:00:00.000Z"))
-    hand_in(subs, "late/dave_1004_attempt_2_00_demo.json",
-            synthetic.submission_for(NB, "s1004", "Dave Coulibaly", partial, submitted_at="2023-07-01T08:00:00.000Z"))
+    hand_in(
+        subs,
+        "dave_1004_attempt_1_00_demo.json",
+        synthetic.submission_for(NB, "s1004", "Dave Coulibaly", right, submitted_at="2023-06-30T09:00:00.000Z"),
+    )
+    hand_in(
+        subs,
+        "late/dave_1004_attempt_2_00_demo.json",
+        synthetic.submission_for(NB, "s1004", "Dave Coulibaly", partial, submitted_at="2023-07-01T08:00:00.000Z"),
+    )
     return subs
 
 
@@ -104,8 +116,17 @@ def test_questions_csv_is_long_and_has_statuses(class_dir, course_dir, tmp_path)
     out = tmp_path / "grades"
     grade(class_dir, course_dir, out)
     rows = read_csv(out / "questions.csv")
-    assert list(rows[0]) == ["student_id", "notebook", "question", "type", "points", "max_points", "status", "checks",
-                             "note"]
+    assert list(rows[0]) == [
+        "student_id",
+        "notebook",
+        "question",
+        "type",
+        "points",
+        "max_points",
+        "status",
+        "checks",
+        "note",
+    ]
     assert len(rows) == 4 * len(synthetic.DEMO_QUESTIONS)
     by = {(r["student_id"], r["question"]): r for r in rows}
     assert by[("s1001", "00.capital")]["status"] == "correct"
@@ -134,8 +155,11 @@ def test_duplicate_ties_are_broken_the_same_way_every_time(tmp_path, course_dir,
     specs, keys = demo
     subs = tmp_path / "subs"
     same_time = "2023-06-30T10:00:00.000Z"
-    hand_in(subs, "b.json", synthetic.submission_for(NB, "s1", "A", synthetic.answers_for(specs, keys, "right"),
-                                                     submitted_at=same_time))
+    hand_in(
+        subs,
+        "b.json",
+        synthetic.submission_for(NB, "s1", "A", synthetic.answers_for(specs, keys, "right"), submitted_at=same_time),
+    )
     hand_in(subs, "a.json", synthetic.submission_for(NB, "s1", "A", {}, submitted_at=same_time))
     grade(subs, course_dir, tmp_path / "g")
     book = read_csv(tmp_path / "g" / "gradebook.csv")
@@ -143,8 +167,11 @@ def test_duplicate_ties_are_broken_the_same_way_every_time(tmp_path, course_dir,
 
 
 def tree_digest(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_rerun_gives_byte_identical_output(class_dir, course_dir, tmp_path):
@@ -155,8 +182,15 @@ def test_rerun_gives_byte_identical_output(class_dir, course_dir, tmp_path):
     grade(class_dir, course_dir, second)  # and into a fresh one
     assert tree_digest(first) == before
     assert tree_digest(second) == before
-    assert set(before) >= {"gradebook.csv", "questions.csv", "problems.csv", "hand_grading.csv", "summary.html",
-                           "summary.png", "feedback/index.csv"}
+    assert set(before) >= {
+        "gradebook.csv",
+        "questions.csv",
+        "problems.csv",
+        "hand_grading.csv",
+        "summary.html",
+        "summary.png",
+        "feedback/index.csv",
+    }
 
 
 def test_output_does_not_depend_on_where_the_folders_are(class_dir, course_dir, tmp_path):
@@ -167,8 +201,10 @@ def test_output_does_not_depend_on_where_the_folders_are(class_dir, course_dir, 
     grade(class_dir, course_dir, tmp_path / "a")
     grade(moved, course_dir, tmp_path / "b")
     assert tree_digest(tmp_path / "a") == tree_digest(tmp_path / "b")
-    text = "".join((tmp_path / "a" / name).read_text(encoding="utf-8-sig")
-                   for name in ("problems.csv", "summary.html", "gradebook.csv"))
+    text = "".join(
+        (tmp_path / "a" / name).read_text(encoding="utf-8-sig")
+        for name in ("problems.csv", "summary.html", "gradebook.csv")
+    )
     assert str(tmp_path) not in text, "no absolute machine paths in outputs"
 
 
@@ -190,7 +226,13 @@ def test_feedback_never_reveals_keys_or_model_answers(class_dir, course_dir, tmp
     grade(class_dir, course_dir, out)
     carol = (out / "feedback" / f"{safe_file_stem('s1003')}.html").read_text(encoding="utf-8")
     # Carol answered nothing, so nothing of hers can coincide with a key.
-    for forbidden in (">Bamako<", "Russian Federation", "Algiers agreement", "finding", "A model answer kept in solutions"):
+    for forbidden in (
+        ">Bamako<",
+        "Russian Federation",
+        "Algiers agreement",
+        "finding",
+        "A model answer kept in solutions",
+    ):
         assert forbidden not in carol
     assert "14 days" not in carol
     for page in (out / "feedback").glob("*.html"):
@@ -314,8 +356,9 @@ def test_cli_refuses_to_write_grades_over_the_submissions(class_dir, course_dir,
 def test_cli_reports_an_unusable_hand_scores_file(class_dir, course_dir, tmp_path, capsys):
     bad = tmp_path / "scores.json"
     bad.write_text("{not json")
-    code = cli.main([str(class_dir), "--out", str(tmp_path / "g"), "--solutions", str(course_dir),
-                     "--hand-scores", str(bad)])
+    code = cli.main(
+        [str(class_dir), "--out", str(tmp_path / "g"), "--solutions", str(course_dir), "--hand-scores", str(bad)]
+    )
     assert code == 1
     assert "cannot be used" in capsys.readouterr().err
 
@@ -348,12 +391,17 @@ def test_grading_against_the_real_solutions(tmp_path):
     synthetic.write_class(subs, notebooks, n_students=6)
     out = tmp_path / "grades"
     grades = grade_folder(subs, out)
-    assert not [q for st in grades.students for nb in st.notebooks.values() for q in nb.questions
-                if q.status == "error"], "the scorer failed on a real question"
+    assert not [
+        q for st in grades.students for nb in st.notebooks.values() for q in nb.questions if q.status == "error"
+    ], "the scorer failed on a real question"
     right = grades.students[0]  # student 0 answers every question with its key
     assert right.total == right.possible and right.possible + right.pending == grades.total_maximum
-    model_answers = [k["model_answer"] for nb in course.notebooks.values() for k in nb.keys.values()
-                     if isinstance(k, dict) and "model_answer" in k]
+    model_answers = [
+        k["model_answer"]
+        for nb in course.notebooks.values()
+        for k in nb.keys.values()
+        if isinstance(k, dict) and "model_answer" in k
+    ]
     for page in (out / "feedback").glob("*.html"):
         text = page.read_text(encoding="utf-8")
         assert not any(m and m in text for m in model_answers), "a model answer leaked into feedback"

@@ -4,6 +4,7 @@ The widget is built by :class:`minusma.grading.hand.HandGrader`; these tests
 set its menus and text box as a grader would, then check the file on disk,
 restart it (a new object, as after a kernel restart) and check it resumes.
 """
+
 from __future__ import annotations
 
 import csv
@@ -52,11 +53,25 @@ def graded(tmp_path):
 
 # ------------------------------------------------------------------ the sheet
 
+
 def test_sheet_lists_every_written_answer_anonymised(graded):
     _subs, _sol, out = graded
     rows = read_csv(out / "hand_grading.csv")
-    assert list(rows[0]) == ["pseudonym", "notebook", "question", "rubric", "max_points", *CRITERIA, "comment",
-                             "words", "word_range", "prompt", "answer", "answer_sha", "in_this_run"]
+    assert list(rows[0]) == [
+        "pseudonym",
+        "notebook",
+        "question",
+        "rubric",
+        "max_points",
+        *CRITERIA,
+        "comment",
+        "words",
+        "word_range",
+        "prompt",
+        "answer",
+        "answer_sha",
+        "in_this_run",
+    ]
     assert sorted(r["pseudonym"] for r in rows) == sorted(pseudonym(s) for s in ("s1", "s2", "s3"))
     assert [r["pseudonym"] for r in rows] == sorted(r["pseudonym"] for r in rows), "ordered by pseudonym, not name"
     text = (out / "hand_grading.csv").read_text(encoding="utf-8-sig")
@@ -66,8 +81,10 @@ def test_sheet_lists_every_written_answer_anonymised(graded):
 
 
 def test_criteria_that_do_not_apply_are_marked(tmp_path):
-    items = [hand.HandItem("P-1", NB, "00.a", "memo", 4, ("data", "options"), "p", "text", 1),
-             hand.HandItem("P-1", NB, "00.b", "exit_ticket", 2, ("options",), "p", "text", 1)]
+    items = [
+        hand.HandItem("P-1", NB, "00.a", "memo", 4, ("data", "options"), "p", "text", 1),
+        hand.HandItem("P-1", NB, "00.b", "exit_ticket", 2, ("options",), "p", "text", 1),
+    ]
     rows = list(csv.DictReader(io.StringIO(hand.render_sheet(items, ["data", "options"]))))
     assert (rows[0]["data"], rows[0]["options"]) == ("", "")
     assert (rows[1]["data"], rows[1]["options"]) == (hand.NOT_APPLICABLE, "")
@@ -118,8 +135,10 @@ def test_bad_cells_in_a_filled_sheet_are_reported(tmp_path):
     scores, problems = hand.load_hand_scores(path, RUBRIC)
     assert ("P-2", "00.w") not in scores, "an untouched row is not a score"
     assert ("P-1", "00.w") not in scores, "nor is a row whose only levels were refused"
-    assert [p.problem.split(":")[0] for p in problems] == ["row 2 (P-1, 00.w), attribution",
-                                                          "row 2 (P-1, 00.w), perspectives"]
+    assert [p.problem.split(":")[0] for p in problems] == [
+        "row 2 (P-1, 00.w), attribution",
+        "row 2 (P-1, 00.w), perspectives",
+    ]
 
 
 def test_a_csv_that_is_not_a_sheet_is_refused(tmp_path):
@@ -130,6 +149,7 @@ def test_a_csv_that_is_not_a_sheet_is_refused(tmp_path):
 
 
 # ------------------------------------------------------------------ the widget
+
 
 def test_grader_needs_the_sheet(tmp_path):
     with pytest.raises(HandGradingError, match="python -m minusma grade"):
@@ -154,7 +174,10 @@ def test_scoring_saves_each_level_at_once(graded):
     assert entry["comment"] == "Name who says it."
     assert grader.n_scored == 1
     grader.level_menus["uncertainty"].value = ""  # clearing a level is saved too
-    assert "uncertainty" not in json.loads((out / "hand_scores.json").read_text())["scores"][item.pseudonym]["00.why_now"]["levels"]
+    assert (
+        "uncertainty"
+        not in json.loads((out / "hand_scores.json").read_text())["scores"][item.pseudonym]["00.why_now"]["levels"]
+    )
     assert grader.n_scored == 0
 
 
@@ -204,8 +227,15 @@ def test_model_answer_is_shown_to_graders(graded):
     assert "A model answer kept in solutions only." in grader._model.children[0].value
 
 
-@pytest.mark.parametrize("content", [b"", b"{cut short", b'{"format": "something-else"}',
-                                     b'{"format": "minusma-hand-scores/1", "scores": {"P-1": {"00.w": {"levels": {"a": "x"}}}}}'])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",
+        b"{cut short",
+        b'{"format": "something-else"}',
+        b'{"format": "minusma-hand-scores/1", "scores": {"P-1": {"00.w": {"levels": {"a": "x"}}}}}',
+    ],
+)
 def test_a_corrupt_scores_file_is_set_aside_never_overwritten(graded, content):
     _subs, _sol, out = graded
     (out / "hand_scores.json").write_bytes(content)

@@ -5,6 +5,7 @@ messages; the browser walk-through's problems 8, 10, 11 and 23) and checks
 the behaviour through the command's own outputs (the CSV files, the pages,
 the printed lines), so it holds whatever the code inside looks like.
 """
+
 from __future__ import annotations
 
 import copy
@@ -38,8 +39,11 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 
 
 def tree_digest(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def write_json(path: Path, document) -> Path:
@@ -88,6 +92,7 @@ def nest(depth: int):
 
 # ---------------------------------------------------------------- bug 1: one deep file must not stop the class
 
+
 @pytest.mark.parametrize("depth", [40, 500, 5000])
 def test_a_deeply_nested_hand_in_never_stops_the_class(world, tmp_path, capsys, depth):
     """A folder big enough for parallel reading, one hand-in with an extra field nested ``depth`` deep."""
@@ -98,8 +103,9 @@ def test_a_deeply_nested_hand_in_never_stops_the_class(world, tmp_path, capsys, 
     # Written as text: Python's own json module cannot even write 5,000 levels.
     text = json.dumps(hand_in(world, "deep"))
     nested = "[" * depth + '"bottom"' + "]" * depth
-    (subs / "deep.json").write_text(text.replace('"type": "single_choice",', f'"extra": {nested}, "type": "single_choice",', 1),
-                                    encoding="utf-8")
+    (subs / "deep.json").write_text(
+        text.replace('"type": "single_choice",', f'"extra": {nested}, "type": "single_choice",', 1), encoding="utf-8"
+    )
     code, _out, err = run_cli(capsys, subs, "--out", tmp_path / "grades", "--solutions", solutions)
     assert code == 0, err
     book = {row["student_id"] for row in read_csv(tmp_path / "grades" / "gradebook.csv")}
@@ -119,12 +125,16 @@ def test_modest_nesting_in_a_hand_in_is_still_graded(world, tmp_path):
 
 # ---------------------------------------------------------------- bug 2: hand-in times compared as times
 
-@pytest.mark.parametrize("earlier, later", [
-    ("2023-06-30T10:15:00Z", "2023-06-30T10:15:00.500Z"),
-    ("2023-06-30T10:15:00Z", "2023-06-30T10:15:00.000001Z"),
-    ("2023-06-30T10:15:00.9Z", "2023-06-30T10:15:01Z"),
-    ("2023-06-30T09:59:59.999Z", "2023-06-30T10:00:00Z"),
-])
+
+@pytest.mark.parametrize(
+    "earlier, later",
+    [
+        ("2023-06-30T10:15:00Z", "2023-06-30T10:15:00.500Z"),
+        ("2023-06-30T10:15:00Z", "2023-06-30T10:15:00.000001Z"),
+        ("2023-06-30T10:15:00.9Z", "2023-06-30T10:15:01Z"),
+        ("2023-06-30T09:59:59.999Z", "2023-06-30T10:00:00Z"),
+    ],
+)
 @pytest.mark.parametrize("names", [("a.json", "b.json"), ("b.json", "a.json")])
 def test_the_latest_hand_in_is_chosen_by_time_not_by_text(world, tmp_path, earlier, later, names):
     solutions = world[0]
@@ -138,6 +148,7 @@ def test_the_latest_hand_in_is_chosen_by_time_not_by_text(world, tmp_path, earli
 
 
 # ---------------------------------------------------------------- bug 3: typed levels survive every re-run
+
 
 def _fill_sheet(sheet: Path, levels: dict[str, str], comment: str = "") -> list[dict[str, str]]:
     rows = read_csv(sheet)
@@ -160,8 +171,13 @@ def _level(text: str):
 
 
 def _typed(sheet: Path) -> dict[tuple[str, str], tuple]:
-    return {(r["pseudonym"], r["question"]): (*(_level(r[c]) for c in ("attribution", "perspectives", "uncertainty")),
-                                              r["comment"]) for r in read_csv(sheet)}
+    return {
+        (r["pseudonym"], r["question"]): (
+            *(_level(r[c]) for c in ("attribution", "perspectives", "uncertainty")),
+            r["comment"],
+        )
+        for r in read_csv(sheet)
+    }
 
 
 def test_typed_levels_survive_a_rerun_with_a_hand_in_missing(world, tmp_path):
@@ -187,8 +203,14 @@ def test_typed_levels_survive_a_rerun_with_a_hand_in_missing(world, tmp_path):
 
 def test_typed_levels_survive_grading_another_notebook_into_the_same_folder(world, tmp_path):
     solutions = world[0]
-    other = [("written", "01.other", ["Say why."], {"words": [1, 100], "points": 4,
-                                                    "key": {"model_answer": "m", "rubric": "memo"}})]
+    other = [
+        (
+            "written",
+            "01.other",
+            ["Say why."],
+            {"words": [1, 100], "points": 4, "key": {"model_answer": "m", "rubric": "memo"}},
+        )
+    ]
     synthetic.write_demo_solutions(solutions, "01_other", other)
     subs00, subs01, out = tmp_path / "subs00", tmp_path / "subs01", tmp_path / "grades"
     for sid in ("s1", "s2"):
@@ -208,6 +230,7 @@ def test_typed_levels_survive_grading_another_notebook_into_the_same_folder(worl
 
 
 # ---------------------------------------------------------------- bug 4: the grades folder is never half-updated
+
 
 def test_out_naming_a_file_is_one_error_line(world, tmp_path, capsys):
     solutions = world[0]
@@ -239,7 +262,11 @@ def test_a_failure_while_moving_files_in_leaves_the_old_grades_whole(graded_twic
     real_replace = os.replace
 
     def feedback_refuses(source, target, *args, **kwargs):
-        if Path(target).parent.name == "feedback" and Path(target).suffix == ".html" and Path(target).parent.parent == out:
+        if (
+            Path(target).parent.name == "feedback"
+            and Path(target).suffix == ".html"
+            and Path(target).parent.parent == out
+        ):
             raise PermissionError(13, "Permission denied", str(target))
         return real_replace(source, target, *args, **kwargs)
 
@@ -283,6 +310,7 @@ def test_a_read_only_grades_folder_is_one_error_line_and_changes_nothing(graded_
 
 # ---------------------------------------------------------------- bug 5: half-up rounding
 
+
 def _half_up(value: Fraction) -> Decimal:
     return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
@@ -296,24 +324,41 @@ def test_rubric_points_round_half_up_like_a_person():
         question = spec.make_spec("written", "00.w", "Write", points=1)
         applied = RUBRIC.applied(question, {"model_answer": "m", "rubric": rubric_id})
         ids = applied.ids
-        combos = list(itertools.product(range(5), repeat=len(ids))) if len(ids) <= 3 else \
-            [tuple(draw.randrange(5) for _ in ids) for _ in range(1500)]
+        combos = (
+            list(itertools.product(range(5), repeat=len(ids)))
+            if len(ids) <= 3
+            else [tuple(draw.randrange(5) for _ in ids) for _ in range(1500)]
+        )
         for levels in combos:
             for points in range(1, 11):
-                exact = Fraction(points) * sum(Fraction(rubric_set.weights[c]) * lv for c, lv in zip(ids, levels)) \
+                exact = (
+                    Fraction(points)
+                    * sum(Fraction(rubric_set.weights[c]) * lv for c, lv in zip(ids, levels))
                     / (RUBRIC.top * sum(Fraction(w) for w in rubric_set.weights.values()))
+                )
                 ties += (exact * 100).denominator == 2
                 assert Decimal(str(RUBRIC.points(points, applied, dict(zip(ids, levels))))) == _half_up(exact)
     assert ties > 0, "the check met halves (x.xx5) to round"
 
 
-@pytest.mark.parametrize("value, shown", [(2.125, "2.13"), (0.125, "0.13"), (2.675, "2.68"), (1.005, "1.01"),
-                                          (0.375, "0.38"), (2.5, "2.5"), (Fraction(1, 8), "0.13")])
+@pytest.mark.parametrize(
+    "value, shown",
+    [
+        (2.125, "2.13"),
+        (0.125, "0.13"),
+        (2.675, "2.68"),
+        (1.005, "1.01"),
+        (0.375, "0.38"),
+        (2.5, "2.5"),
+        (Fraction(1, 8), "0.13"),
+    ],
+)
 def test_points_are_shown_rounded_half_up(value, shown):
     assert fmt_points(value) == shown and round_points(value) == float(shown)
 
 
 # ---------------------------------------------------------------- bugs 6-9: identity and times
+
 
 @pytest.mark.parametrize("where", ["top", "student", "answers", "answer"])
 def test_a_key_written_twice_is_refused_as_edited_by_hand(world, tmp_path, where):
@@ -323,8 +368,12 @@ def test_a_key_written_twice_is_refused_as_edited_by_hand(world, tmp_path, where
     duplicated = {
         "top": text.replace('"format":', '"notebook": "00_demo", "format":', 1),
         "student": text.replace('"student": {', '"student": {"id": "someone_else", ', 1),
-        "answers": text.replace('"answers": {', '"answers": {"00.capital": {"type": "single_choice", "value": "Gao", '
-                                               '"saved_at": "2023-06-30T09:30:00.000Z"}, ', 1),
+        "answers": text.replace(
+            '"answers": {',
+            '"answers": {"00.capital": {"type": "single_choice", "value": "Gao", '
+            '"saved_at": "2023-06-30T09:30:00.000Z"}, ',
+            1,
+        ),
         "answer": text.replace('"type": "single_choice",', '"value": "Gao", "type": "single_choice",', 1),
     }[where]
     assert duplicated != text
@@ -337,8 +386,10 @@ def test_a_key_written_twice_is_refused_as_edited_by_hand(world, tmp_path, where
 
 
 @pytest.mark.parametrize("field", ["submitted_at", "created_at"])
-@pytest.mark.parametrize("impossible", ["2023-02-30T10:00:00.000Z", "2023-06-30T25:61:30.000Z",
-                                        "2023-13-01T10:00:00Z", "2023-06-30T10:00:60Z"])
+@pytest.mark.parametrize(
+    "impossible",
+    ["2023-02-30T10:00:00.000Z", "2023-06-30T25:61:30.000Z", "2023-13-01T10:00:00Z", "2023-06-30T10:00:60Z"],
+)
 def test_impossible_times_are_flagged_and_never_win_latest(world, tmp_path, field, impossible):
     solutions = world[0]
     subs = tmp_path / "subs"
@@ -367,8 +418,10 @@ def test_a_hand_in_dated_far_ahead_is_flagged_and_does_not_win(world, tmp_path):
 
 def test_a_hand_in_before_its_first_answer_is_flagged(world, tmp_path):
     solutions = world[0]
-    write_json(tmp_path / "subs" / "s1.json", hand_in(world, "s1", created_at="2023-06-30T11:00:00.000Z",
-                                                      submitted_at="2023-06-30T10:00:00.000Z"))
+    write_json(
+        tmp_path / "subs" / "s1.json",
+        hand_in(world, "s1", created_at="2023-06-30T11:00:00.000Z", submitted_at="2023-06-30T10:00:00.000Z"),
+    )
     grade_folder(tmp_path / "subs", tmp_path / "grades", solutions_dir=solutions)
     assert problems_of(tmp_path / "grades", file="s1.json", problem="before its first answer")
 
@@ -401,6 +454,7 @@ def test_a_name_typed_composed_and_decomposed_is_one_name(world, tmp_path):
 
 # ---------------------------------------------------------------- clearer messages
 
+
 def test_messages_say_what_a_file_is(world, tmp_path):
     solutions = world[0]
     subs = tmp_path / "subs"
@@ -415,7 +469,12 @@ def test_messages_say_what_a_file_is(world, tmp_path):
     grade_folder(subs, tmp_path / "grades", solutions_dir=solutions)
     said = {r["file"]: r for r in read_csv(tmp_path / "grades" / "problems.csv")}
     assert "UTF-16" in said["utf16.json"]["problem"]
-    for name, suffix in (("notes.txt", ".txt"), ("script.py", ".py"), ("config.yaml", ".yaml"), ("essay.docx", ".docx")):
+    for name, suffix in (
+        ("notes.txt", ".txt"),
+        ("script.py", ".py"),
+        ("config.yaml", ".yaml"),
+        ("essay.docx", ".docx"),
+    ):
         assert f"not a hand-in: a {suffix} file" in said[name]["problem"], said[name]
         assert "edited by hand" not in said[name]["problem"]
     assert "newer version of the course" in said["newer.json"]["problem"]
@@ -429,17 +488,32 @@ def test_a_zip_given_as_the_folder_says_unzip_it(world, tmp_path, capsys):
     assert code != 0 and err.startswith("error: ") and "unzip" in err and "does not exist" not in err
 
 
-@pytest.mark.parametrize("name, content", [("scores.xlsx", b"PK\x03\x04 workbook"), ("scores.ods", b"PK\x03\x04 ods"),
-                                           ("scores.csv", b"PK\x03\x04 a workbook renamed")])
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        ("scores.xlsx", b"PK\x03\x04 workbook"),
+        ("scores.ods", b"PK\x03\x04 ods"),
+        ("scores.csv", b"PK\x03\x04 a workbook renamed"),
+    ],
+)
 def test_a_spreadsheet_workbook_given_as_hand_scores_says_save_as_csv(world, tmp_path, capsys, name, content):
     write_json(tmp_path / "subs" / "s1.json", hand_in(world, "s1"))
     (tmp_path / name).write_bytes(content)
-    code, _out, err = run_cli(capsys, tmp_path / "subs", "--out", tmp_path / "grades", "--solutions", world[0],
-                              "--hand-scores", tmp_path / name)
+    code, _out, err = run_cli(
+        capsys,
+        tmp_path / "subs",
+        "--out",
+        tmp_path / "grades",
+        "--solutions",
+        world[0],
+        "--hand-scores",
+        tmp_path / name,
+    )
     assert code != 0 and err.startswith("error: ") and "CSV" in err and "Traceback" not in err
 
 
 # ---------------------------------------------------------------- browser problems 8, 10, 11, 23
+
 
 def test_checks_per_question_reach_questions_csv_and_the_feedback_page(world, tmp_path):
     solutions = world[0]
@@ -471,12 +545,16 @@ def test_pending_points_are_shown_as_pending_and_merging_one_score_changes_one_s
     assert f"<b>{AUTO_POSSIBLE} of {AUTO_POSSIBLE} points</b>" in page and "7 more points are not scored yet" in page
     assert "not scored yet" in page.split("Why did Bamako ask", 1)[1].split("</tr>", 1)[0]
     scores = hand.ScoresFile(out / "hand_scores.json")
-    item = next(i for i in hand.sheet_items(read_csv(out / "hand_grading.csv"), RUBRIC.criteria)
-                if i.pseudonym == pseudonym("s1"))
+    item = next(
+        i
+        for i in hand.sheet_items(read_csv(out / "hand_grading.csv"), RUBRIC.criteria)
+        if i.pseudonym == pseudonym("s1")
+    )
     for criterion in item.criteria:
         scores.record(item, level=(criterion, 4))
-    code, said, _err = run_cli(capsys, subs, "--out", out, "--solutions", solutions, "--hand-scores",
-                               out / "hand_scores.json")
+    code, said, _err = run_cli(
+        capsys, subs, "--out", out, "--solutions", solutions, "--hand-scores", out / "hand_scores.json"
+    )
     assert code == 0
     after = {r["student_id"]: r for r in read_csv(out / "gradebook.csv")}
     assert (after["s1"]["possible"], after["s1"]["pending"]) == (str(AUTO_POSSIBLE + 6), "1")
@@ -501,8 +579,14 @@ def test_rubric_weights_are_shown_to_graders(world, tmp_path):
     from minusma.grading.hand_widget import HandGrader
 
     solutions = world[0]
-    memo = [("written", "01.memo", ["Advise the Council."], {"words": [1, 300], "points": 10,
-                                                               "key": {"model_answer": "m", "rubric": "memo"}})]
+    memo = [
+        (
+            "written",
+            "01.memo",
+            ["Advise the Council."],
+            {"words": [1, 300], "points": 10, "key": {"model_answer": "m", "rubric": "memo"}},
+        )
+    ]
     synthetic.write_demo_solutions(solutions, "01_memo", memo)
     answers = {"01.memo": {"type": "written", "value": "Advice.", "saved_at": "2023-06-30T09:30:00.000Z"}}
     write_json(tmp_path / "subs" / "s1.json", synthetic.submission_for("01_memo", "s1", "S", answers))
@@ -529,11 +613,13 @@ def test_most_missed_lists_only_questions_someone_missed(world, tmp_path):
 
 # ---------------------------------------------------------------- the flaky two-session test, made certain
 
+
 def test_two_sessions_saving_in_the_same_millisecond_keep_both_levels(world, tmp_path, monkeypatch):
     """Two graders score different criteria of one answer at the same clock reading: neither level is lost."""
     monkeypatch.setattr(hand, "now_iso", lambda: "2023-07-01T10:00:00.000Z")
-    item = hand.HandItem("P-1", NB, "00.why_now", "exit_ticket", 6, ("attribution", "perspectives", "uncertainty"),
-                         "prompt", "answer", 1)
+    item = hand.HandItem(
+        "P-1", NB, "00.why_now", "exit_ticket", 6, ("attribution", "perspectives", "uncertainty"), "prompt", "answer", 1
+    )
     one, two = hand.ScoresFile(tmp_path / "hand_scores.json"), hand.ScoresFile(tmp_path / "hand_scores.json")
     one.record(item, level=("attribution", 4))
     two.record(item, level=("perspectives", 1))
@@ -548,8 +634,9 @@ def test_a_session_rereads_the_scores_file_even_when_it_looks_unchanged(tmp_path
     a change must still build on what the other session saved."""
     from minusma import files
 
-    item = hand.HandItem("P-1", NB, "00.why_now", "exit_ticket", 6, ("attribution", "perspectives", "uncertainty"),
-                         "prompt", "answer", 1)
+    item = hand.HandItem(
+        "P-1", NB, "00.why_now", "exit_ticket", 6, ("attribution", "perspectives", "uncertainty"), "prompt", "answer", 1
+    )
     one, two = hand.ScoresFile(tmp_path / "hand_scores.json"), hand.ScoresFile(tmp_path / "hand_scores.json")
     monkeypatch.setattr(files, "file_state", lambda _path: (1, 1, 1))  # every write looks like the last one
     one.record(item, level=("attribution", 4))

@@ -5,6 +5,7 @@ with the spec; here we test how the grader *uses* them: invalid answers,
 pending questions, rounding, the rubric's arithmetic, safe names and
 pseudonyms, and reading the solutions.
 """
+
 from __future__ import annotations
 
 import json
@@ -29,6 +30,7 @@ RUBRIC = load_rubric()
 
 # ------------------------------------------------------------------ names
 
+
 @pytest.mark.parametrize("raw", ["../../etc/passwd", "a/b", "a\\b", "..", ".hidden", "x" * 300, "<script>", "é-ü", ""])
 def test_safe_file_stem_is_harmless(raw):
     stem = names.safe_file_stem(raw)
@@ -51,14 +53,26 @@ def test_pseudonym_is_stable_distinct_and_does_not_show_the_id():
     assert names.pseudonym("x").startswith("P-") and len(names.pseudonym("x")) == 14
 
 
-@pytest.mark.parametrize("text, expected", [("=SUM(A1)", "'=SUM(A1)"), ("+1", "'+1"), ("-x", "'-x"), ("@a", "'@a"),
-                                            ("\tx", "'\tx"), ("Aminata", "Aminata"), ("", "")])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("=SUM(A1)", "'=SUM(A1)"),
+        ("+1", "'+1"),
+        ("-x", "'-x"),
+        ("@a", "'@a"),
+        ("\tx", "'\tx"),
+        ("Aminata", "Aminata"),
+        ("", ""),
+    ],
+)
 def test_csv_text_defuses_formulas(text, expected):
     assert names.csv_text(text) == expected
 
 
-@pytest.mark.parametrize("value, shown", [(3, "3"), (2.5, "2.5"), (1 / 3, "0.33"), (0.004, "0"), (-0.0, "0"),
-                                          (8.8200001, "8.82"), (10.0, "10")])
+@pytest.mark.parametrize(
+    "value, shown",
+    [(3, "3"), (2.5, "2.5"), (1 / 3, "0.33"), (0.004, "0"), (-0.0, "0"), (8.8200001, "8.82"), (10.0, "10")],
+)
 def test_points_are_shown_with_at_most_two_decimals(value, shown):
     assert names.fmt_points(value) == shown
 
@@ -81,7 +95,9 @@ def test_no_entry_is_unanswered():
 
 
 def test_a_damaged_stored_answer_scores_zero_with_the_reason():
-    grade = score_answer(SINGLE, {"type": "single_choice", "value": 3}, SINGLE.key, schema_error="3 is not of type 'string'")
+    grade = score_answer(
+        SINGLE, {"type": "single_choice", "value": 3}, SINGLE.key, schema_error="3 is not of type 'string'"
+    )
     assert (grade.status, grade.points) == ("invalid", 0.0)
     assert "damaged" in grade.note and "not of type" in grade.note
 
@@ -126,6 +142,7 @@ def test_scoring_uses_the_key_from_solutions_not_the_spec():
 
 # ------------------------------------------------------------------ rubric
 
+
 def test_rubric_file_loads_and_matches_the_spec_criteria():
     assert set(RUBRIC.criteria) == set(spec.RUBRIC_CRITERIA), "criterion ids must match minusma.spec"
     assert [lv.level for lv in RUBRIC.levels] == [4, 3, 2, 1, 0]
@@ -135,8 +152,20 @@ def test_rubric_file_loads_and_matches_the_spec_criteria():
     assert sum(RUBRIC.sets["memo"].weights.values()) == 100
 
 
-@pytest.mark.parametrize("typed, level", [("3", 3), (" 4 ", 4), ("2.0", 2), (1, 1), ("Proficient", 3),
-                                          ("exemplary", 4), ("0 · Missing", 0), ("", None), (None, None)])
+@pytest.mark.parametrize(
+    "typed, level",
+    [
+        ("3", 3),
+        (" 4 ", 4),
+        ("2.0", 2),
+        (1, 1),
+        ("Proficient", 3),
+        ("exemplary", 4),
+        ("0 · Missing", 0),
+        ("", None),
+        (None, None),
+    ],
+)
 def test_levels_are_read_the_way_graders_type_them(typed, level):
     assert RUBRIC.parse_level(typed) == level
 
@@ -159,7 +188,9 @@ def test_rubric_applied_to_a_question():
     own = RUBRIC.applied(written(criteria=["attribution", "perspectives"]), {"model_answer": "m", "rubric": "memo"})
     assert own.criteria == (("attribution", 20.0), ("perspectives", 15.0))
     # exit_ticket does not weigh "communication": every named criterion then takes its own weight
-    mixed = RUBRIC.applied(written(criteria=["perspectives", "communication"]), {"model_answer": "m", "rubric": "exit_ticket"})
+    mixed = RUBRIC.applied(
+        written(criteria=["perspectives", "communication"]), {"model_answer": "m", "rubric": "exit_ticket"}
+    )
     assert mixed.criteria == (("perspectives", 15.0), ("communication", 5.0))
     unknown = RUBRIC.applied(written(), {"model_answer": "m", "rubric": "no_such"})
     assert unknown.rubric_id == "exit_ticket" and "no_such" in unknown.note
@@ -176,14 +207,17 @@ def test_rubric_points_rule():
     assert RUBRIC.points(10, memo, levels) == 8.0, "options weighs 20 %"
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda d: d.update(format="other"), "format"),
-    (lambda d: d["levels"].pop(), "start at 0"),
-    (lambda d: d["criteria"]["data"]["descriptors"].pop(2), "every level"),
-    (lambda d: d["criteria"]["data"].update(weight=0), "weight"),
-    (lambda d: d["rubrics"]["memo"]["criteria"].update(charm=3), "unknown criterion"),
-    (lambda d: d.update(default_rubric="nope"), "default_rubric"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda d: d.update(format="other"), "format"),
+        (lambda d: d["levels"].pop(), "start at 0"),
+        (lambda d: d["criteria"]["data"]["descriptors"].pop(2), "every level"),
+        (lambda d: d["criteria"]["data"].update(weight=0), "weight"),
+        (lambda d: d["rubrics"]["memo"]["criteria"].update(charm=3), "unknown criterion"),
+        (lambda d: d.update(default_rubric="nope"), "default_rubric"),
+    ],
+)
 def test_a_broken_rubric_file_is_explained(change, message):
     import yaml
 
@@ -204,6 +238,7 @@ def test_missing_or_invalid_rubric_file(tmp_path):
 
 # ------------------------------------------------------------------ reading solutions
 
+
 def notebook_with(tmp_path, name, *sources):
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
     path = tmp_path / f"{name}.ipynb"
@@ -212,15 +247,19 @@ def notebook_with(tmp_path, name, *sources):
 
 
 def test_questions_that_cannot_be_scored_yet_are_pending(tmp_path):
-    notebook_with(tmp_path, "01_x",
-                  "q.single_choice('01.nokey', 'Pick', ['a', 'b'])",
-                  "q.forecast('01.later', 'Will it?')",
-                  "q.forecast('01.known', 'Did it?', key={'outcome': False})")
+    notebook_with(
+        tmp_path,
+        "01_x",
+        "q.single_choice('01.nokey', 'Pick', ['a', 'b'])",
+        "q.forecast('01.later', 'Will it?')",
+        "q.forecast('01.known', 'Did it?', key={'outcome': False})",
+    )
     course = load_course(tmp_path)
     nb = course.notebooks["01_x"]
     assert set(nb.pending) == {"01.nokey", "01.later"}
-    assert [p.problem for p in course.problems] == ["question 01.nokey (single_choice) has no key"], \
+    assert [p.problem for p in course.problems] == ["question 01.nokey (single_choice) has no key"], (
         "a forecast without an outcome is expected, not a problem"
+    )
 
 
 def test_unreadable_solutions_are_reported_and_skipped(tmp_path):
@@ -232,8 +271,11 @@ def test_unreadable_solutions_are_reported_and_skipped(tmp_path):
     course = load_course(tmp_path)
     assert list(course.notebooks) == ["01_ok"]
     reported = {p.file: p.problem for p in course.problems}
-    assert set(reported) == {f"{tmp_path.name}/02_bad.ipynb", f"{tmp_path.name}/03_broken.ipynb",
-                             f"{tmp_path.name}/04_empty.ipynb"}
+    assert set(reported) == {
+        f"{tmp_path.name}/02_bad.ipynb",
+        f"{tmp_path.name}/03_broken.ipynb",
+        f"{tmp_path.name}/04_empty.ipynb",
+    }
     assert "literal" in reported[f"{tmp_path.name}/02_bad.ipynb"]
 
 
@@ -250,6 +292,7 @@ def test_ballots_are_pending_when_the_council_cannot_be_loaded(tmp_path, monkeyp
 
 # ------------------------------------------------------------------ class rules
 
+
 @pytest.fixture()
 def demo_course(tmp_path):
     synthetic.write_demo_solutions(tmp_path / "sol")
@@ -257,9 +300,16 @@ def demo_course(tmp_path):
 
 
 def submission(sid, name, answers, notebook="00_demo", when="2023-06-30T10:00:00.000Z", file=None):
-    return Submission(file=file or f"{sid}-{when}.json", student_id=sid, name=name, notebook=notebook,
-                      created_at="2023-06-30T09:00:00.000Z", submitted_at=when, module_version="0.1.0",
-                      answers=answers)
+    return Submission(
+        file=file or f"{sid}-{when}.json",
+        student_id=sid,
+        name=name,
+        notebook=notebook,
+        created_at="2023-06-30T09:00:00.000Z",
+        submitted_at=when,
+        module_version="0.1.0",
+        answers=answers,
+    )
 
 
 def test_a_written_answer_counts_in_possible_only_once_it_is_scored(demo_course):
@@ -269,12 +319,18 @@ def test_a_written_answer_counts_in_possible_only_once_it_is_scored(demo_course)
     subs = [submission("s1", "A", right), submission("s2", "B", right), submission("s3", "C", {})]
     alone = grade_class(Intake(subs, [], 3), demo_course, RUBRIC)
     assert {st.student_id: (st.possible, st.pending) for st in alone.students} == {
-        "s1": (17, 7), "s2": (17, 7), "s3": (24, 0)}, "pending: the written answer (6) and the open forecast (1)"
+        "s1": (17, 7),
+        "s2": (17, 7),
+        "s3": (24, 0),
+    }, "pending: the written answer (6) and the open forecast (1)"
     alias = names.pseudonym("s1")
     scores = {(alias, "00.why_now"): HandScore({"attribution": 4, "perspectives": 4, "uncertainty": 4})}
     merged = grade_class(Intake(subs, [], 3), demo_course, RUBRIC, scores)
     assert {st.student_id: (st.total, st.possible, st.pending) for st in merged.students} == {
-        "s1": (23, 23, 1), "s2": (17, 17, 7), "s3": (0, 24, 0)}
+        "s1": (23, 23, 1),
+        "s2": (17, 17, 7),
+        "s3": (0, 24, 0),
+    }
     assert all(st.possible + st.pending == merged.total_maximum == 24 for st in merged.students)
 
 
@@ -296,8 +352,11 @@ def test_unmatched_and_incomplete_hand_scores_are_reported(demo_course):
 
 
 def test_names_and_ids_are_checked_across_hand_ins(demo_course):
-    subs = [submission("s1", "Awa", {}, when="2023-06-30T10:00:00.000Z"),
-            submission("s2", "Awa", {}), submission("s3", "Old Name", {}, when="2023-06-01T10:00:00.000Z")]
+    subs = [
+        submission("s1", "Awa", {}, when="2023-06-30T10:00:00.000Z"),
+        submission("s2", "Awa", {}),
+        submission("s3", "Old Name", {}, when="2023-06-01T10:00:00.000Z"),
+    ]
     # s3 hands in a second notebook later, under a new name
     other_nb = make_spec("single_choice", "01.x", "p", options=["a", "b"], key="a")
     demo_course.notebooks["01_more"] = course_mod.NotebookQuestions("01_more", (other_nb,), {"01.x": "a"})
@@ -328,9 +387,15 @@ def test_a_missing_notebook_is_blank_in_the_gradebook_and_zero_in_the_total(demo
     other = make_spec("single_choice", "01.x", "p", options=["a", "b"], key="a", points=5)
     demo_course.notebooks["01_more"] = course_mod.NotebookQuestions("01_more", (other,), {"01.x": "a"})
     nb = demo_course.notebooks["00_demo"]
-    subs = [submission("s1", "A", synthetic.answers_for(nb.specs, nb.keys, "right")),
-            submission("s2", "B", {"01.x": {"type": "single_choice", "value": "a", "saved_at": "2023-06-30T10:00:00Z"}},
-                       notebook="01_more")]
+    subs = [
+        submission("s1", "A", synthetic.answers_for(nb.specs, nb.keys, "right")),
+        submission(
+            "s2",
+            "B",
+            {"01.x": {"type": "single_choice", "value": "a", "saved_at": "2023-06-30T10:00:00Z"}},
+            notebook="01_more",
+        ),
+    ]
     grades = grade_class(Intake(subs, [], 2), demo_course, RUBRIC)
     header, rows = gradebook_rows(grades)
     assert header == ["student_id", "name", "00_demo", "01_more", "total", "possible", "pending", "maximum"]

@@ -4,6 +4,7 @@ Fast tests build pages from small made-up notebooks; the slow one runs two
 real notebooks (the exercise that holds every question type, and a lesson
 with a try-it widget) and prints them with Chromium where it is installed.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,9 +28,14 @@ def _cell(source, outputs=(), tags=()):
 
 
 def _widget_output(model_id):
-    return {"output_type": "display_data", "metadata": {},
-            "data": {handouts.WIDGET_VIEW: {"model_id": model_id, "version_major": 2, "version_minor": 0},
-                     "text/plain": "VBox(children=(Dropdown(...),))"}}
+    return {
+        "output_type": "display_data",
+        "metadata": {},
+        "data": {
+            handouts.WIDGET_VIEW: {"model_id": model_id, "version_major": 2, "version_minor": 0},
+            "text/plain": "VBox(children=(Dropdown(...),))",
+        },
+    }
 
 
 def _notebook(cells, state=None):
@@ -44,18 +50,39 @@ def _notebook(cells, state=None):
 
 KEYED = [
     make_spec("single_choice", "09.who", "Who asked first?", options=["Mali", "France"], key="Mali"),
-    make_spec("multiple_choice", "09.which", "Which are true?", options=["A fact", "A myth", "Another fact"],
-              key=["A fact", "Another fact"]),
+    make_spec(
+        "multiple_choice",
+        "09.which",
+        "Which are true?",
+        options=["A fact", "A myth", "Another fact"],
+        key=["A fact", "Another fact"],
+    ),
     make_spec("number", "09.count", "How many bases?", unit="bases", key={"value": 13.5, "tolerance": 0}),
-    make_spec("order", "09.when", "Earliest first.", items=["Later event", "Earlier event"],
-              key=["Earlier event", "Later event"]),
-    make_spec("classify", "09.kind", "Permanent or elected?", items=["China", "Ghana"],
-              categories=["permanent", "elected"], key={"China": "permanent", "Ghana": "elected"}),
+    make_spec(
+        "order",
+        "09.when",
+        "Earliest first.",
+        items=["Later event", "Earlier event"],
+        key=["Earlier event", "Later event"],
+    ),
+    make_spec(
+        "classify",
+        "09.kind",
+        "Permanent or elected?",
+        items=["China", "Ghana"],
+        categories=["permanent", "elected"],
+        key={"China": "permanent", "Ghana": "elected"},
+    ),
     make_spec("forecast", "09.will", "Will it be done by 31 December 2023?"),
     make_spec("vote", "09.ballot", "Cast the votes.", members=["A", "B", "C"], permanent=["A"], key="adopted"),
-    make_spec("written", "09.why", "Why then?", words=[40, 120], criteria=["data", "uncertainty"],
-              key={"model_answer": "Because the mandate expired on 30 June: a secret model answer.",
-                   "rubric": "exit_ticket"}),
+    make_spec(
+        "written",
+        "09.why",
+        "Why then?",
+        words=[40, 120],
+        criteria=["data", "uncertainty"],
+        key={"model_answer": "Because the mandate expired on 30 June: a secret model answer.", "rubric": "exit_ticket"},
+    ),
 ]
 
 
@@ -85,23 +112,46 @@ def test_order_items_print_in_the_order_the_question_lists_them_not_the_key():
 
 # ------------------------------------------------------------------ a notebook made printable
 
+
 def test_question_cells_become_text_and_other_widgets_are_drawn_from_their_state():
     question = 'q.single_choice("09.who", "Who asked first?", ["Mali", "France"])'
     state = {
         "box": {"model_name": "VBoxModel", "state": {"children": ["IPY_MODEL_menu", "IPY_MODEL_table"]}},
-        "menu": {"model_name": "DropdownModel", "state": {"description": "strand", "_options_labels": ["(all)", "UN"],
-                                                           "index": 0}},
+        "menu": {
+            "model_name": "DropdownModel",
+            "state": {"description": "strand", "_options_labels": ["(all)", "UN"], "index": 0},
+        },
         "table": {"model_name": "HTMLModel", "state": {"value": "<table><tr><td>Resolution 2690</td></tr></table>"}},
     }
-    nb = _notebook([
-        _cell('q.setup("09_demo")', [{"output_type": "display_data", "metadata": {},
-                                       "data": {"application/javascript": "alert(1)", "text/plain": "<JS>"}}]),
-        _cell(question, [_widget_output("q1")]),
-        _cell('explore.filter_table(timeline, "strand")', [_widget_output("box")]),
-        _cell("answer = ...  # your code here\nanswer", [{"output_type": "execute_result", "execution_count": 1,
-                                                          "metadata": {}, "data": {"text/plain": "Ellipsis"}}]),
-        _cell("q.hand_in()", [_widget_output("hand")]),
-    ], state)
+    nb = _notebook(
+        [
+            _cell(
+                'q.setup("09_demo")',
+                [
+                    {
+                        "output_type": "display_data",
+                        "metadata": {},
+                        "data": {"application/javascript": "alert(1)", "text/plain": "<JS>"},
+                    }
+                ],
+            ),
+            _cell(question, [_widget_output("q1")]),
+            _cell('explore.filter_table(timeline, "strand")', [_widget_output("box")]),
+            _cell(
+                "answer = ...  # your code here\nanswer",
+                [
+                    {
+                        "output_type": "execute_result",
+                        "execution_count": 1,
+                        "metadata": {},
+                        "data": {"text/plain": "Ellipsis"},
+                    }
+                ],
+            ),
+            _cell("q.hand_in()", [_widget_output("hand")]),
+        ],
+        state,
+    )
     printed = handouts.printable(nb, "exercises/09_demo.ipynb")
     assert "widgets" not in printed.metadata and "widgets" in nb.metadata, "the original must stay as it was"
     outputs = [c.get("outputs", []) for c in printed.cells[1:]]
@@ -134,9 +184,16 @@ def test_solutions_are_refused(tmp_path):
 
 
 def test_the_page_is_self_contained_and_a_tagged_cell_starts_a_new_page():
-    nb = _notebook([nbformat.v4.new_markdown_cell("Card 1"),
-                    _tagged_markdown("Card 2"), _cell("1 + 1", [{"output_type": "execute_result", "metadata": {},
-                                                                  "execution_count": 1, "data": {"text/plain": "2"}}])])
+    nb = _notebook(
+        [
+            nbformat.v4.new_markdown_cell("Card 1"),
+            _tagged_markdown("Card 2"),
+            _cell(
+                "1 + 1",
+                [{"output_type": "execute_result", "metadata": {}, "execution_count": 1, "data": {"text/plain": "2"}}],
+            ),
+        ]
+    )
     page = handouts.to_html(handouts.printable(nb, "notebooks/07_demo.ipynb"), "demo")
     assert handouts.remote_resources(page) == [] and handouts.script_count(page) == 0
     assert "celltag_handout-new-page" in page and ".celltag_handout-new-page { break-before: page" in page
@@ -148,20 +205,24 @@ def _tagged_markdown(text):
     return cell
 
 
-@pytest.mark.parametrize("page, found", [
-    ('<script src="https://cdn.example.org/require.js"></script>', True),
-    ('<link rel="stylesheet" href="//fonts.example.org/css">', True),
-    ("<style>@import url('https://fonts.example.org/x.css');</style>", True),
-    ("<style>p { background: url(http://example.org/a.png) }</style>", True),
-    ('<img src="https://example.org/a.png">', True),
-    ('<img src="data:image/png;base64,AAAA">', False),
-    ('<a href="https://digitallibrary.un.org/">a source to follow</a>', False),
-])
+@pytest.mark.parametrize(
+    "page, found",
+    [
+        ('<script src="https://cdn.example.org/require.js"></script>', True),
+        ('<link rel="stylesheet" href="//fonts.example.org/css">', True),
+        ("<style>@import url('https://fonts.example.org/x.css');</style>", True),
+        ("<style>p { background: url(http://example.org/a.png) }</style>", True),
+        ('<img src="https://example.org/a.png">', True),
+        ('<img src="data:image/png;base64,AAAA">', False),
+        ('<a href="https://digitallibrary.un.org/">a source to follow</a>', False),
+    ],
+)
 def test_remote_resources_finds_what_a_browser_would_fetch(page, found):
     assert bool(handouts.remote_resources(page)) is found
 
 
 # ------------------------------------------------------------------ two real notebooks, printed
+
 
 def _solution_secrets(name):
     """Model answers, and order/classify/multiple-choice keys as JSON, of one solutions notebook."""
@@ -193,8 +254,16 @@ def test_two_notebooks_print_with_every_question_and_no_key(tmp_path):
             assert handout.pdf.read_bytes().startswith(b"%PDF")
     page = made[0].html.read_text(encoding="utf-8")
     questions = spec.specs_from_notebook(exercise)
-    assert {q.type for q in questions} >= {"single_choice", "multiple_choice", "number", "order", "classify",
-                                           "forecast", "vote", "written"}
+    assert {q.type for q in questions} >= {
+        "single_choice",
+        "multiple_choice",
+        "number",
+        "order",
+        "classify",
+        "forecast",
+        "vote",
+        "written",
+    }
     import html as html_module
 
     text = html_module.unescape(page)

@@ -3,6 +3,7 @@
 The notebooks' prose and keys must agree with data/, nothing after 30 June 2023
 may reach a student, and the exercise must leave the voting rule to the student.
 """
+
 from __future__ import annotations
 
 import re
@@ -76,6 +77,7 @@ def mandate_record():
 
 
 # ------------------------------------------------------------------ the votes shown match the data
+
 
 def test_2640_and_2690_are_complete_ballots_that_match_their_tallies(on_the_day):
     _, permanent = council()
@@ -203,14 +205,15 @@ def test_the_lesson_stands_on_the_day_of_the_vote():
 
 
 def test_the_hypothetical_ballots_carry_no_date_or_subject():
-    table = prose(SOLUTION)[prose(SOLUTION).index("Five hypothetical ballots"):]
-    table = table[:table.index("The helper")]
+    table = prose(SOLUTION)[prose(SOLUTION).index("Five hypothetical ballots") :]
+    table = table[: table.index("The helper")]
     assert not re.search(r"\b(19|20)\d\d\b", table), "no dates: they are hypothetical"
     items = [i for i in keys()["05.ballots"].items if "hypothetical" in i]
     assert len(items) == 5 and not any(re.search(r"\b(19|20)\d\d\b", i) for i in items)
 
 
 # ------------------------------------------------------------------ the rule is the student's
+
 
 def test_the_exercise_leaves_the_rule_to_the_student():
     source = "\n".join(c.source for c in cells(EXERCISE) if c.cell_type == "code")
@@ -250,12 +253,25 @@ def test_the_model_solution_agrees_with_the_charter_rule(choices):
 def test_the_ballots_are_what_the_items_say_and_the_key_follows_the_rule(on_the_day):
     namespace = _solution_namespace()
     permanent = namespace["permanent"]
-    ballots = {"A": ballot("S/RES/2640 (2022)"), "B": ballot("S/RES/2690 (2023)"), "C": namespace["ballot_c"],
-               "D": namespace["ballot_d"], "E": namespace["ballot_e"], "F": namespace["ballot_f"],
-               "G": namespace["ballot_g"]}
+    ballots = {
+        "A": ballot("S/RES/2640 (2022)"),
+        "B": ballot("S/RES/2690 (2023)"),
+        "C": namespace["ballot_c"],
+        "D": namespace["ballot_d"],
+        "E": namespace["ballot_e"],
+        "F": namespace["ballot_f"],
+        "G": namespace["ballot_g"],
+    }
     counts = {name: tuple(list(v.values()).count(c) for c in ("yes", "no", "abstain")) for name, v in ballots.items()}
-    assert counts == {"A": (13, 0, 2), "B": (15, 0, 0), "C": (8, 0, 7), "D": (9, 1, 5), "E": (9, 0, 6),
-                      "F": (13, 1, 1), "G": (1, 1, 13)}
+    assert counts == {
+        "A": (13, 0, 2),
+        "B": (15, 0, 0),
+        "C": (8, 0, 7),
+        "D": (9, 1, 5),
+        "E": (9, 0, 6),
+        "F": (13, 1, 1),
+        "G": (1, 1, 13),
+    }
     assert [m for m, v in ballots["D"].items() if v == "no"] == ["United States"]
     assert all(ballots["E"][m] == "abstain" for m in permanent)
     assert [m for m, v in ballots["F"].items() if v == "no"][0] in permanent
@@ -264,7 +280,13 @@ def test_the_ballots_are_what_the_items_say_and_the_key_follows_the_rule(on_the_
     for item in question.items:
         name = item.split(" ·")[0]
         result = spec.council_outcome(ballots[name], permanent)
-        rule = "not adopted: veto" if result.vetoed_by else "adopted" if result.adopted else "not adopted: fewer than nine yes"
+        rule = (
+            "not adopted: veto"
+            if result.vetoed_by
+            else "adopted"
+            if result.adopted
+            else "not adopted: fewer than nine yes"
+        )
         assert question.key[item] == rule, item
         numbers = [int(n) for n in re.findall(r"\b(\d+) (?:in favour|abstentions)", item)]
         if numbers:
@@ -300,9 +322,25 @@ def test_every_figure_is_described():
 
 # ------------------------------------------------------------------ the what-if widget
 
+
 def members_2023():
-    members = ["China", "France", "Russian Federation", "United Kingdom", "United States", "Albania", "Brazil",
-               "Gabon", "Ghana", "United Arab Emirates", "Ecuador", "Japan", "Malta", "Mozambique", "Switzerland"]
+    members = [
+        "China",
+        "France",
+        "Russian Federation",
+        "United Kingdom",
+        "United States",
+        "Albania",
+        "Brazil",
+        "Gabon",
+        "Ghana",
+        "United Arab Emirates",
+        "Ecuador",
+        "Japan",
+        "Malta",
+        "Mozambique",
+        "Switzerland",
+    ]
     return members, members[:5]
 
 
@@ -329,11 +367,14 @@ def test_council_ballot_counts_members_without_a_vote_and_escapes_names():
     assert "<b>X</b>" not in outcome
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"permanent": ["Germany"]}, "permanent members missing"),
-    ({"start": {"Germany": "yes"}}, "non-members"),
-    ({"start": {"China": "maybe"}}, "yes, no or abstain"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"permanent": ["Germany"]}, "permanent members missing"),
+        ({"start": {"Germany": "yes"}}, "non-members"),
+        ({"start": {"China": "maybe"}}, "yes, no or abstain"),
+    ],
+)
 def test_council_ballot_refuses_a_wrong_set_up(kwargs, message):
     members, permanent = members_2023()
     arguments = {"members": members, "permanent": permanent} | kwargs
@@ -346,7 +387,7 @@ def test_seven_abstentions_stop_a_text_in_the_simulator():
     start = {m: "yes" for m in members}
     for abstaining in (6, 7):
         box = explore.council_ballot(members, permanent, start=start)
-        for button in box.children[1 + len(members) - abstaining:1 + len(members)]:
+        for button in box.children[1 + len(members) - abstaining : 1 + len(members)]:
             button.value = "abstain"
         outcome = box.children[-2].value
         assert ("adopted (" in outcome) == (abstaining == 6), (abstaining, outcome)

@@ -7,6 +7,7 @@
 * the exemplar memos are within the memo's word range, annotated on real rubric rows, and the
   same in the solutions notebook and the instructor guide.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -28,6 +29,7 @@ RUBRIC = paths.REPO_ROOT / "instructor" / "rubric.yaml"
 
 
 # ------------------------------------------------------------------ helpers
+
 
 @pytest.fixture(autouse=True)
 def decision_day():
@@ -80,9 +82,17 @@ def model() -> dict[str, float]:
     exit_date = start + pd.Timedelta(weeks=max(people, equipment, sites))
     convoys = f["equipment"] / available / (f["loads_per_convoy"] * (1 - f["share_convoys_blocked"]))
     people_out = start + pd.Timedelta(weeks=people)
-    return {"people": people, "equipment": equipment, "sites": sites, "available": available,
-            "exit_date": exit_date, "days_late": (exit_date - target).days, "convoys_needed": convoys,
-            "people_out": people_out, "people_spare": (target - people_out).days}
+    return {
+        "people": people,
+        "equipment": equipment,
+        "sites": sites,
+        "available": available,
+        "exit_date": exit_date,
+        "days_late": (exit_date - target).days,
+        "convoys_needed": convoys,
+        "people_out": people_out,
+        "people_spare": (target - people_out).days,
+    }
 
 
 def half_up(x: float) -> int:
@@ -90,6 +100,7 @@ def half_up(x: float) -> int:
 
 
 # ------------------------------------------------------------------ the data behind the lesson
+
 
 def test_logistics_figures_agree_with_the_other_datasets():
     f = data.load("drawdown_logistics").set_index("item_id")
@@ -144,12 +155,24 @@ def test_options_and_stakeholders_stand_on_or_before_the_vote():
 
 def test_every_actor_the_issue_names_is_on_the_map():
     actors = " ".join(data.load("drawdown_stakeholders")["actor"])
-    for name in ("Mali", "France", "United Kingdom", "United States", "Russia", "China", "A3", "Troop",
-                 "Signatory armed groups", "Humanitarian agencies", "Civilians in the north"):
+    for name in (
+        "Mali",
+        "France",
+        "United Kingdom",
+        "United States",
+        "Russia",
+        "China",
+        "A3",
+        "Troop",
+        "Signatory armed groups",
+        "Humanitarian agencies",
+        "Civilians in the north",
+    ):
         assert name in actors, name
 
 
 # ------------------------------------------------------------------ what the lesson says
+
 
 def test_lesson_prose_quotes_the_sourced_figures():
     text = prose(LESSON)
@@ -185,7 +208,9 @@ def test_lesson_prose_matches_the_model():
 
 def test_lesson_output_shows_the_models_exit_date():
     m = model()
-    assert f"The model's exit date: {m['exit_date']:%d %B %Y}, {m['days_late']} days after the target" in outputs(LESSON)
+    assert f"The model's exit date: {m['exit_date']:%d %B %Y}, {m['days_late']} days after the target" in outputs(
+        LESSON
+    )
 
 
 def test_lesson_stands_on_the_decision_day():
@@ -197,7 +222,11 @@ def test_lesson_stands_on_the_decision_day():
 # Dates after 30 June 2023 that a lesson before 08 may show: set before the vote (the draft's start and target,
 # the end of civilian protection, the transition's own timetable, Germany's planned departure), never outcomes.
 SET_IN_ADVANCE = {
-    dt.date(2023, 7, 1), dt.date(2023, 9, 30), dt.date(2023, 12, 31), dt.date(2024, 3, 1), dt.date(2024, 5, 1),
+    dt.date(2023, 7, 1),
+    dt.date(2023, 9, 30),
+    dt.date(2023, 12, 31),
+    dt.date(2024, 3, 1),
+    dt.date(2024, 5, 1),
 }
 
 
@@ -210,8 +239,14 @@ def later_dates(text: str) -> list[tuple[str, dt.date]]:
         found.append((match.group(0), cutoff._starts(year, month, int(day) if day else None)))
     for match in cutoff._ISO.finditer(text):
         covered.append(match.span())
-        found.append((match.group(0), cutoff._starts(int(match.group(1)), int(match.group(2)),
-                                                     int(match.group(3)) if match.group(3) else None)))
+        found.append(
+            (
+                match.group(0),
+                cutoff._starts(
+                    int(match.group(1)), int(match.group(2)), int(match.group(3)) if match.group(3) else None
+                ),
+            )
+        )
     for match in cutoff._YEAR.finditer(text):
         if not any(start <= match.start() < end for start, end in covered):
             found.append((match.group(0), cutoff._starts(int(match.group(1)))))
@@ -220,7 +255,9 @@ def later_dates(text: str) -> list[tuple[str, dt.date]]:
 
 def test_later_date_finder_finds_what_it_should():
     assert later_dates("on 6 April 2024 and in 2025, not on 30 June 2023") == [
-        ("6 April 2024", dt.date(2024, 4, 6)), ("2025", dt.date(2025, 1, 1))]
+        ("6 April 2024", dt.date(2024, 4, 6)),
+        ("2025", dt.date(2025, 1, 1)),
+    ]
 
 
 @pytest.mark.parametrize("path", [LESSON, SOLUTION, EXERCISE], ids=lambda p: p.parent.name)
@@ -232,10 +269,14 @@ def test_nothing_after_the_decision_day_is_shown(path):
 
 # ------------------------------------------------------------------ the questions and their keys
 
+
 def test_number_keys_follow_from_the_data():
     m, s = model(), specs()
-    computed = {"06.weeks_equipment": round(m["equipment"], 1), "06.days_late": m["days_late"],
-                "06.convoys_needed": round(m["convoys_needed"], 1)}
+    computed = {
+        "06.weeks_equipment": round(m["equipment"], 1),
+        "06.days_late": m["days_late"],
+        "06.convoys_needed": round(m["convoys_needed"], 1),
+    }
     for qid, value in computed.items():
         result = spec.score(s[qid], value)
         assert result.status == "correct" and result.points == s[qid].points, (qid, value, result)
@@ -263,9 +304,13 @@ def test_who_backed_key_follows_from_the_options_table():
         "A withdrawal taking longer than six months": "longer_gradual",
         "Algeria as day-to-day mediator of the 2015 agreement": "algeria_mediator",
     }
-    words = {"Mali's transitional government": "Mali", "France, as penholder": "France",
-             "the Secretary-General": "Secretary-General", "Switzerland and the United Kingdom": "Switzerland",
-             "Crisis Group analysts": "Crisis Group"}
+    words = {
+        "Mali's transitional government": "Mali",
+        "France, as penholder": "France",
+        "the Secretary-General": "Secretary-General",
+        "Switzerland and the United Kingdom": "Switzerland",
+        "Crisis Group analysts": "Crisis Group",
+    }
     key = specs()["06.who_backed"].key
     assert set(key) == set(item_rows)
     for item, category in key.items():
@@ -282,8 +327,17 @@ def test_no_proposal_key_is_the_gap_in_the_table():
 def test_questions_types_points_and_rubric_rows():
     s = specs()
     assert {q.id for q in s.values()} == {
-        "06.who_backed", "06.no_proposal", "06.bamako_case", "06.weeks_equipment", "06.days_late",
-        "06.convoys_needed", "06.map_reading", "06.memo", "06.peer_review", "06.journal"}
+        "06.who_backed",
+        "06.no_proposal",
+        "06.bamako_case",
+        "06.weeks_equipment",
+        "06.days_late",
+        "06.convoys_needed",
+        "06.map_reading",
+        "06.memo",
+        "06.peer_review",
+        "06.journal",
+    }
     rubric = yaml.safe_load(RUBRIC.read_text(encoding="utf-8"))
     memo = s["06.memo"]
     assert memo.points == 10 and tuple(memo.words) == (300, 500)
@@ -298,6 +352,7 @@ def test_questions_types_points_and_rubric_rows():
 
 
 # ------------------------------------------------------------------ the exemplar memos
+
 
 def exemplars() -> dict[str, str]:
     """The three exemplar memos of the solutions notebook's instructor cell, by level."""
@@ -335,6 +390,13 @@ def test_exemplars_and_peer_review_are_in_the_instructor_guide():
         assert table.strip() in guide, f"the {level} annotations differ"
     start = guide.index("\n", guide.index("### Session 06"))
     following = re.search(r"^#{2,3} ", guide[start:], flags=re.M)  # the next section or session
-    session = guide[start:start + following.start()] if following else guide[start:]
-    for words in ("peer review", "options", "attribution", "75-minute variant", "90-minute variant", "structured controversy"):
+    session = guide[start : start + following.start()] if following else guide[start:]
+    for words in (
+        "peer review",
+        "options",
+        "attribution",
+        "75-minute variant",
+        "90-minute variant",
+        "structured controversy",
+    ):
         assert words in session.lower(), words

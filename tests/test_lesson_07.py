@@ -4,6 +4,7 @@ The notebooks' prose and keys must agree with data/, nothing after 30 June 2023
 may reach a student, the role-play must not give away the vote before the
 debrief, and the vote questions must match the zero draft the chair counts with.
 """
+
 from __future__ import annotations
 
 import re
@@ -65,6 +66,7 @@ def later_lines(text: str) -> list[str]:
 
 # ------------------------------------------------------------------ honest to the moment
 
+
 @pytest.mark.parametrize("path", [LESSON, SOLUTION, EXERCISE, CHAIR], ids=lambda p: p.parent.name)
 def test_nothing_after_30_june_2023_is_shown(path):
     later = later_lines(shown(path))
@@ -110,6 +112,7 @@ def test_cells_are_short_and_figures_described():
 
 # ------------------------------------------------------------------ the prose matches the data
 
+
 def test_the_lesson_counts_match_the_zero_draft():
     draft = data.load("zero_draft_clauses")
     text = prose(LESSON)
@@ -152,6 +155,7 @@ def test_the_figure_description_matches_the_data():
 
 # ------------------------------------------------------------------ keys agree with the data
 
+
 def test_keys_are_computed_from_the_data():
     draft = data.load("zero_draft_clauses")
     alternatives = draft[draft["option_id"] != "A"]
@@ -164,8 +168,9 @@ def test_keys_are_computed_from_the_data():
     assert most == "Mali (host country)" and keys()["07.most_away"].key.startswith("Mali: it cannot vote")
     provisions = data.load("resolution_2690_provisions").set_index("topic")
     end = provisions.loc["termination", "deadline_date"]
-    protected = (provisions.loc["protection of civilians and humanitarian delivery (time-limited)", "deadline_date"]
-                 - end).days
+    protected = (
+        provisions.loc["protection of civilians and humanitarian delivery (time-limited)", "deadline_date"] - end
+    ).days
     withdrawal = (provisions.loc["drawdown and withdrawal", "deadline_date"] - end).days
     assert keys()["07.poc_days"].key["value"] == protected and protected * 2 == withdrawal  # "half" in the key points
     assert "objective" in provisions.loc["drawdown and withdrawal", "deadline_note"]
@@ -225,22 +230,33 @@ def test_the_grader_takes_the_vote_records_as_records_not_problems():
     course = load_course(paths.SOLUTIONS_DIR)
     assert not [p for p in course.problems if "07" in p.file or p.problem.startswith("question 07.")]
     pending = course.notebooks["07_the_council_decides"].pending
-    records = {chair.DELEGATION_QUESTION, chair.FINAL_QUESTION} | {chair.vote_question(c.id)
-                                                                   for c in chair.ZeroDraft.load().bracketed}
+    records = {chair.DELEGATION_QUESTION, chair.FINAL_QUESTION} | {
+        chair.vote_question(c.id) for c in chair.ZeroDraft.load().bracketed
+    }
     assert set(pending) == records
 
 
 # ------------------------------------------------------------------ the chair's notebook
 
+
 def test_the_chair_notebook_runs_the_meeting_from_the_package():
     source = "\n".join(c.source for c in cells(CHAIR, "code"))
-    for call in ("chair.open_session(", "session.panel()", "session.summary()", "session.text()",
-                 "session.import_handins(", "session.final()", "session.compare_with_2690()", "session.save_text()"):
+    for call in (
+        "chair.open_session(",
+        "session.panel()",
+        "session.summary()",
+        "session.text()",
+        "session.import_handins(",
+        "session.final()",
+        "session.compare_with_2690()",
+        "session.save_text()",
+    ):
         assert call in source, call
     assert "role-cards" in prose(CHAIR)
 
 
 # ------------------------------------------------------------------ the journal comes back
+
 
 def test_the_journal_shows_earlier_entries(monkeypatch, tmp_path):
     monkeypatch.setenv("MINUSMA_WORK_DIR", str(tmp_path))
@@ -261,8 +277,9 @@ def test_the_journal_shows_earlier_entries(monkeypatch, tmp_path):
 def test_the_debrief_tables_stand_on_the_day():
     data.as_of("2023-06-30")
     provisions = data.load("resolution_2690_provisions")
-    shown_columns = provisions[provisions["part"] == "operative"][["topic", "provision", "deadline_date",
-                                                                  "deadline_note"]]
+    shown_columns = provisions[provisions["part"] == "operative"][
+        ["topic", "provision", "deadline_date", "deadline_note"]
+    ]
     text = shown_columns.to_string()
     assert later_lines(text) == []
     assert (shown_columns["deadline_date"].dropna() <= pd.Timestamp("2024-02-01")).all()

@@ -6,6 +6,7 @@
 * the exercise's keys follow from the data, so the worked solutions score full marks;
 * the Q&A's expectations are paraphrased with short quotations and coded with the four verdicts.
 """
+
 from __future__ import annotations
 
 import ast
@@ -84,6 +85,7 @@ def test_already_knew_lists_every_forecast_once_and_a_way_to_say_none():
 
 # ------------------------------------------------------------------ rules before outcomes, no cut-off
 
+
 def test_the_lesson_shows_the_rules_before_any_outcome():
     cells = notebook(LESSON).cells
     code = [(i, c) for i, c in enumerate(cells) if c.cell_type == "code"]
@@ -107,6 +109,7 @@ def test_lesson_08_lifts_the_cut_off():
 
 # ------------------------------------------------------------------ the lesson's figures match the data
 
+
 def value(metric: str) -> int:
     progress = data.load("withdrawal_progress")
     return int(progress.loc[progress["metric"] == metric, "value"].iloc[0])
@@ -114,10 +117,13 @@ def value(metric: str) -> int:
 
 def test_the_convoys_as_the_lesson_tells_them():
     text = one_line(prose(LESSON))
-    assert (f"The Ber convoy took {value('Ber convoy: travel time')} hours to cover "
-            f"{value('Ber convoy: distance')} km") in text
-    assert (f"{value('Kidal final convoy: vehicles')} vehicles carrying "
-            f"{value('Kidal final convoy: peacekeepers')} peacekeepers") in text
+    assert (
+        f"The Ber convoy took {value('Ber convoy: travel time')} hours to cover {value('Ber convoy: distance')} km"
+    ) in text
+    assert (
+        f"{value('Kidal final convoy: vehicles')} vehicles carrying "
+        f"{value('Kidal final convoy: peacekeepers')} peacekeepers"
+    ) in text
     assert value("Kidal final convoy: IEDs struck") == 6 and "struck six improvised explosive devices" in text
     assert f"{value('Kidal final convoy: peacekeepers treated')} peacekeepers needed treatment" in text
     assert f"{value('uniformed personnel still to repatriate (baseline)'):,} uniformed personnel" in text
@@ -131,7 +137,9 @@ def test_the_closures_per_month_and_the_sites():
     per_month = sites["closure_date"].dt.month.value_counts().to_dict()
     assert per_month == {8: 4, 10: 4, 11: 1, 12: 2}
     text = one_line(prose(LESSON))
-    assert "Four sites closed in August, none in September, four in October, one in November and two in December" in text
+    assert (
+        "Four sites closed in August, none in September, four in October, one in November and two in December" in text
+    )
     still_open = sorted(sites.loc[sites["closure_date"].isna(), "base"])
     assert still_open == ["Bamako (mission headquarters)", "Gao"]
     ber = sites.set_index("base").loc["Ber"]
@@ -160,12 +168,17 @@ def test_the_death_counts_as_each_was_given():
 def test_the_dates_the_lesson_gives_are_the_timelines():
     timeline = data.load("timeline")
     text = one_line(prose(LESSON))
-    for words, date in [("Kidal on 14 November 2023", "2023-11-14"), ("**25 January 2024**", "2024-01-25"),
-                        ("On 25 September 2023 the election was postponed", "2023-09-25"),
-                        ("Alliance of Sahel States** (AES) on 16 September 2023", "2023-09-16"),
-                        ("on 28 January 2024 that they were leaving ECOWAS", "2024-01-28"),
-                        ("a confederation on 6 July 2024", "2024-07-06"), ("left ECOWAS on 29 January 2025", "2025-01-29"),
-                        ("On 6 June 2025 Wagner announced", "2025-06-06"), ("Anéfis on 7 October", "2023-10-07")]:
+    for words, date in [
+        ("Kidal on 14 November 2023", "2023-11-14"),
+        ("**25 January 2024**", "2024-01-25"),
+        ("On 25 September 2023 the election was postponed", "2023-09-25"),
+        ("Alliance of Sahel States** (AES) on 16 September 2023", "2023-09-16"),
+        ("on 28 January 2024 that they were leaving ECOWAS", "2024-01-28"),
+        ("a confederation on 6 July 2024", "2024-07-06"),
+        ("left ECOWAS on 29 January 2025", "2025-01-29"),
+        ("On 6 June 2025 Wagner announced", "2025-06-06"),
+        ("Anéfis on 7 October", "2023-10-07"),
+    ]:
         assert words in text, words
         assert (timeline["date"] == pd.Timestamp(date)).any(), date
 
@@ -186,7 +199,12 @@ def test_the_humanitarian_figures():
 def test_the_sanctions_votes_were_lesson_05s_ballots_f_and_g():
     votes = data.load("council_votes").set_index("text_id")
     france_uae, russia = votes.loc["draft-2023-08-30-France-UAE"], votes.loc["draft-2023-08-30-Russia"]
-    assert (france_uae["yes"], france_uae["no"], france_uae["abstain"], france_uae["vetoed_by"]) == (13, 1, 1, "Russian Federation")
+    assert (france_uae["yes"], france_uae["no"], france_uae["abstain"], france_uae["vetoed_by"]) == (
+        13,
+        1,
+        1,
+        "Russian Federation",
+    )
     assert (russia["yes"], russia["no"], russia["abstain"]) == (1, 1, 13)
     member_votes = data.load("council_member_votes")
     on_russia = member_votes[member_votes["text_id"] == "draft-2023-08-30-Russia"].set_index("member")["vote"]
@@ -202,6 +220,7 @@ def test_the_sanctions_votes_were_lesson_05s_ballots_f_and_g():
 
 
 # ------------------------------------------------------------------ the exercise's keys follow from the data
+
 
 def brier_mean(table: pd.DataFrame) -> float:
     outcome = table["question_id"].map(RESOLUTIONS["outcome"]).astype(float)
@@ -249,6 +268,7 @@ def test_the_resolution_cases_apply_the_rules():
 
 # ------------------------------------------------------------------ the Q&A's expectations
 
+
 def test_expectations_quote_briefly_and_use_the_four_verdicts():
     expectations = data.load("qa_expectations")
     assert len(expectations) == 15 and "holds 15 expectations" in one_line(prose(LESSON))
@@ -259,6 +279,7 @@ def test_expectations_quote_briefly_and_use_the_four_verdicts():
 
 
 # ------------------------------------------------------------------ conventions for the student-visible notebooks
+
 
 @pytest.mark.parametrize("path", [LESSON, EXERCISE, INSTRUCTOR], ids=lambda p: p.parent.name)
 def test_no_plumbing_in_student_visible_cells(path):
@@ -272,7 +293,7 @@ def test_every_figure_is_followed_by_a_text_description(path):
     for index, cell in enumerate(cells):
         draws = cell.cell_type == "code" and any("image/png" in o.get("data", {}) for o in cell.get("outputs", []))
         if draws:
-            after = next(c for c in cells[index + 1:] if c.cell_type == "markdown")
+            after = next(c for c in cells[index + 1 :] if c.cell_type == "markdown")
             assert "Description" in after.source, f"{path.name}, cell {index}: describe the figure below it"
 
 

@@ -7,6 +7,7 @@ both. Also checked: the two lessons keep the Council's vote for later lessons,
 and their notebooks keep the shape the course promises (pre-reading time, short
 code cells, a description under every figure, a decision journal).
 """
+
 from __future__ import annotations
 
 import re
@@ -71,6 +72,7 @@ def date_of(timeline, words: str) -> pd.Timestamp:
 
 # ---- lesson 00: the case on one page ---------------------------------------------------------
 
+
 def test_00_dates_of_the_case_are_in_the_timeline(timeline):
     assert date_of(timeline, "second coup") == DAY("2021-05-24")
     assert date_of(timeline, "'without delay'") == DAY("2023-06-16")
@@ -79,15 +81,23 @@ def test_00_dates_of_the_case_are_in_the_timeline(timeline):
     assert date_of(timeline, "six months") == DAY("2023-06-27")
     assert date_of(timeline, "passes the silence procedure") == DAY("2023-06-29")
     text = prose("notebooks", "00_start_here")
-    for said in ("On 16 June 2023", "on 22 June circulated a draft", "On 23 June Diop wrote", "On 27 June diplomats",
-                 "On 29 June the revised draft"):
+    for said in (
+        "On 16 June 2023",
+        "on 22 June circulated a draft",
+        "On 23 June Diop wrote",
+        "On 27 June diplomats",
+        "On 29 June the revised draft",
+    ):
         assert said in text, f"notebook 00 should still say {said!r}"
 
 
 def test_00_the_draft_and_the_timetable_dispute_match_their_rows(timeline):
     text = prose("notebooks", "00_start_here")
     dispute, draft = row(timeline, "six months"), row(timeline, "passes the silence procedure")
-    assert "Mali has asked for a shorter period" in dispute["event"] and "six months to leave and that Mali wanted less" in text
+    assert (
+        "Mali has asked for a shorter period" in dispute["event"]
+        and "six months to leave and that Mali wanted less" in text
+    )
     assert "reasonable timetable" in dispute["note"] and '"reasonable timetable"' in text
     assert "aiming to finish by 31 December 2023" in draft["event"] and "aiming to finish by 31 December 2023" in text
     letter = row(timeline, "exclusively on the details")
@@ -134,7 +144,8 @@ def test_00_and_01_quote_diop_and_wane_as_recorded(timeline):
         assert "les opérations sont presque impossibles" in secretariat["short_quote"]
         assert "les opérations sont presque impossibles" in text
     assert "had become part of the problem" not in prose("notebooks", "01_the_request").replace("'", ""), (
-        "Diop said 'seems to become', not 'had become'")
+        "Diop said 'seems to become', not 'had become'"
+    )
 
 
 def test_fourteen_european_states_and_canada(timeline):
@@ -153,7 +164,13 @@ def test_00_and_01_keep_the_vote_for_later_lessons():
     for folder in ("notebooks", "exercises"):
         for lesson in LESSONS:
             text = shown(folder, lesson)
-            for giveaway in (r"2690", r"15 votes to 0", r"\b15\s*[-–]\s*0\b", r"unanimously adopted", r"adopted unanimously"):
+            for giveaway in (
+                r"2690",
+                r"15 votes to 0",
+                r"\b15\s*[-–]\s*0\b",
+                r"unanimously adopted",
+                r"adopted unanimously",
+            ):
                 assert not re.search(giveaway, text), f"{folder}/{lesson} gives the vote away: {giveaway!r}"
 
 
@@ -169,7 +186,9 @@ def test_00_keys_match_the_data(timeline):
     order = k["00.timeline"].key
     dates = {
         "Resolution 2100 establishes MINUSMA": DAY("2013-04-25"),
-        "Resolution 2295 raises the troop ceiling": data.load("authorised_strength").set_index("resolution_number").loc[2295, "adoption_date"],
+        "Resolution 2295 raises the troop ceiling": data.load("authorised_strength")
+        .set_index("resolution_number")
+        .loc[2295, "adoption_date"],
         "A second coup gives Col. Assimi Goïta full control": date_of(timeline, "second coup"),
         "Mali's foreign minister asks for the mission's withdrawal": date_of(timeline, "'without delay'"),
         "France circulates a draft resolution ending the mandate": date_of(timeline, "penholder on Mali"),
@@ -184,8 +203,12 @@ def test_00_keys_match_the_data(timeline):
     renewal = date_of(timeline, "Resolution 2640 renews")
     figure_key = set(k["00.figure_reading"].key)
     assert ("France announced Barkhane's exit before the operation at Moura." in figure_key) == (barkhane < moura)
-    assert ("The OHCHR report on Moura came out about a month before Mali's request." in figure_key) == (25 <= (request - report).days <= 40)
-    assert ("The last renewal of the mandate was adopted about a year before the request." in figure_key) == (330 <= (request - renewal).days <= 400)
+    assert ("The OHCHR report on Moura came out about a month before Mali's request." in figure_key) == (
+        25 <= (request - report).days <= 40
+    )
+    assert ("The last renewal of the mandate was adopted about a year before the request." in figure_key) == (
+        330 <= (request - renewal).days <= 400
+    )
     assert "It would ask the mission to complete its withdrawal by 31 December 2023." in k["00.draft_terms"].key
     assert "31 December 2023" in row(timeline, "passes the silence procedure")["event"]
 
@@ -195,10 +218,13 @@ def test_00_forecast_and_consent_do_not_assume_the_vote():
     assert "Suppose the Council adopts it" in k["00.withdrawal_on_time"].prompt
     assert "unanimous" not in k["00.consent"].key["model_answer"]
     text = prose("notebooks", "00_start_here")
-    assert "consent of the main parties, impartiality, and no use of force" in text, "00.consent is taught in the lesson"
+    assert "consent of the main parties, impartiality, and no use of force" in text, (
+        "00.consent is taught in the lesson"
+    )
 
 
 # ---- lesson 01: the request -----------------------------------------------------------------
+
 
 def test_01_counts_in_the_prose(timeline):
     before = timeline[timeline["date"] <= DAY("2023-06-16")]
@@ -284,6 +310,7 @@ def test_01_keys_match_the_data(timeline):
 
 # ---- the shape of both lessons --------------------------------------------------------------
 
+
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_opening_states_pre_reading_time_and_homework(lesson):
     opening = notebook("notebooks", lesson).cells[0].source
@@ -313,7 +340,9 @@ def test_code_cells_students_see_carry_no_plumbing(folder, lesson):
     for cell in student_cells:
         assert "NBVAL_IGNORE_OUTPUT" not in cell.source and "NBVAL_CHECK_OUTPUT" not in cell.source
         assert not re.search(r"(?m)^\s*assert\b", cell.source), f"{folder}/{lesson}: an assert in a cell students see"
-        assert not re.search(r"(?m)^(\w+) = q\.\w+\(", cell.source), f"{folder}/{lesson}: build questions as the last expression"
+        assert not re.search(r"(?m)^(\w+) = q\.\w+\(", cell.source), (
+            f"{folder}/{lesson}: build questions as the last expression"
+        )
 
 
 @pytest.mark.parametrize("folder", ("notebooks", "solutions"))
@@ -325,11 +354,14 @@ def test_every_figure_is_one_short_call_with_a_description_under_it(folder, less
         if cell.cell_type != "code" or not any("image/png" in o.get("data", {}) for o in cell.get("outputs", [])):
             continue
         figures += 1
-        assert len(cell.source.strip().splitlines()) <= 5, f"{folder}/{lesson}, cell {index}: a figure cell over five lines"
+        assert len(cell.source.strip().splitlines()) <= 5, (
+            f"{folder}/{lesson}, cell {index}: a figure cell over five lines"
+        )
         assert len(re.findall(r"plots\.\w+_chart\(", cell.source)) == 1 and "source=" in cell.source
         following = cells[index + 1]
         assert following.cell_type == "markdown" and "*Description:*" in following.source, (
-            f"{folder}/{lesson}, cell {index}: put a one- or two-sentence description under the figure")
+            f"{folder}/{lesson}, cell {index}: put a one- or two-sentence description under the figure"
+        )
     assert figures >= 1
 
 
@@ -347,10 +379,14 @@ def test_each_exercise_reads_a_figure_and_ends_with_a_journal(lesson):
 
 def test_the_blank_convention_is_explained_where_it_first_appears():
     cells = notebook("exercises", "00_start_here").cells
-    first_blank = next(i for i, c in enumerate(cells) if c.cell_type == "code" and re.search(r"== \.\.\.|= \.\.\.", c.source))
+    first_blank = next(
+        i for i, c in enumerate(cells) if c.cell_type == "code" and re.search(r"== \.\.\.|= \.\.\.", c.source)
+    )
     explained = next(i for i, c in enumerate(cells) if c.cell_type == "markdown" and "The `...` convention" in c.source)
     assert explained < first_blank
-    assert "Number boxes:" in shown("exercises", "00_start_here") and "press **Enter**, then press **Check**" in shown("exercises", "00_start_here")
+    assert "Number boxes:" in shown("exercises", "00_start_here") and "press **Enter**, then press **Check**" in shown(
+        "exercises", "00_start_here"
+    )
 
 
 def test_one_message_on_what_counts_in_00():

@@ -5,6 +5,7 @@ that students read only what teaches. Each test reads the notebooks' own text
 (prose, stored outputs, question keys) and the datasets as they stood on the day
 of the decision, so a changed row or a changed sentence makes one of them fail.
 """
+
 from __future__ import annotations
 
 import ast
@@ -17,7 +18,9 @@ import pytest
 from minusma import cutoff, data, paths
 
 NAME = "02_claims_and_evidence.ipynb"
-LESSON, SOLUTION, EXERCISE = (folder / NAME for folder in (paths.NOTEBOOKS_DIR, paths.SOLUTIONS_DIR, paths.EXERCISES_DIR))
+LESSON, SOLUTION, EXERCISE = (
+    folder / NAME for folder in (paths.NOTEBOOKS_DIR, paths.SOLUTIONS_DIR, paths.EXERCISES_DIR)
+)
 
 
 def cells(path, kind=None):
@@ -74,6 +77,7 @@ def on_decision_day():
 
 # ---- the cut-off ----------------------------------------------------------------
 
+
 @pytest.mark.parametrize("path", [LESSON, SOLUTION, EXERCISE], ids=lambda p: p.parent.name)
 def test_nothing_after_the_decision_reaches_a_student(path):
     later = [text for text in (prose(path), outputs(path)) if cutoff.mentions_after(text, cutoff.DECISION_DAY)]
@@ -91,6 +95,7 @@ def test_the_lesson_sets_the_moment_in_its_setup_cell():
 
 
 # ---- the notebooks carry no plumbing --------------------------------------------
+
 
 @pytest.mark.parametrize("path", [LESSON, SOLUTION], ids=lambda p: p.parent.name)
 def test_no_fact_guards_or_ignore_comments(path):
@@ -121,6 +126,7 @@ def test_code_cells_are_short_and_figures_described(path):
 
 # ---- section 1: the ledger at the cut-off ---------------------------------------
 
+
 def test_counts_quoted_in_section_1(claims):
     text = prose(LESSON)
     assert f"Most of the {len(claims)} statements" in text
@@ -131,11 +137,15 @@ def test_counts_quoted_in_section_1(claims):
 
 # ---- section 2: Wagner ----------------------------------------------------------
 
+
 def test_the_wagner_statement_had_fifteen_signatories(claims):
     row = claims.loc["wagner_western_statement"]
     assert row["claimant"].startswith("Fourteen European states and Canada")
-    signatories = row["note"] if row["note"] != cutoff.HELD_BACK else data.load("claims").set_index("claim_id").loc[
-        "wagner_western_statement", "note"]
+    signatories = (
+        row["note"]
+        if row["note"] != cutoff.HELD_BACK
+        else data.load("claims").set_index("claim_id").loc["wagner_western_statement", "note"]
+    )
     named = re.search(r"Signatories: (.*?)\.", signatories).group(1).replace(" and ", ", ").split(", ")
     assert len(named) == 15 and "Canada" in named
     text = prose(LESSON)
@@ -147,12 +157,19 @@ def test_wagner_figures(claims):
     estimate = claims.loc["wagner_qa_estimate"]
     assert (estimate["figure"], estimate["figure_max"]) == (1000, 2000)
     payments = claims.loc["wagner_us_payments"]
-    assert (payments["figure"], payments["figure_qualifier"], payments["date"]) == (200e6, ">", pd.Timestamp("2023-06-30"))
+    assert (payments["figure"], payments["figure_qualifier"], payments["date"]) == (
+        200e6,
+        ">",
+        pd.Timestamp("2023-06-30"),
+    )
     text = prose(LESSON)
-    assert "1,000 to 2,000" in text and "more than USD 200 million" in text and "On 30 June 2023 the White House" in text
+    assert (
+        "1,000 to 2,000" in text and "more than USD 200 million" in text and "On 30 June 2023 the White House" in text
+    )
 
 
 # ---- sections 3 and 4: Moura ----------------------------------------------------
+
 
 def test_every_account_of_moura_as_the_lesson_gives_it(claims, on_decision_day):
     army, hrw = claims.loc["moura_army_203"], claims.loc["moura_hrw_300"]
@@ -169,9 +186,18 @@ def test_every_account_of_moura_as_the_lesson_gives_it(claims, on_decision_day):
     assert interviews["Moura fact-finding mission: individual interviews"] == 157
     assert interviews["Moura fact-finding mission: group interviews"] == 11
     text = prose(LESSON)
-    for words in ("The army** (1 April 2022)", "its 203 dead", "51 people", "(5 April 2022, after 27 interviews)",
-                  "about 300 men", "at least 500", "(at least 58)", "at least 20 civilians",
-                  "157 individual and 11 group interviews", "(13 May 2023)"):
+    for words in (
+        "The army** (1 April 2022)",
+        "its 203 dead",
+        "51 people",
+        "(5 April 2022, after 27 interviews)",
+        "about 300 men",
+        "at least 500",
+        "(at least 58)",
+        "at least 20 civilians",
+        "157 individual and 11 group interviews",
+        "(13 May 2023)",
+    ):
         assert words in text, words
 
 
@@ -182,6 +208,7 @@ def test_the_ratio_the_lesson_computes(claims):
 
 
 # ---- section 5: the human rights reporting --------------------------------------
+
 
 def test_the_expulsion_with_both_sides(claims):
     government, reply = claims.loc["ngefa_expulsion_government"], claims.loc["ngefa_expulsion_un_reply"]
@@ -195,6 +222,7 @@ def test_the_expulsion_with_both_sides(claims):
 
 
 # ---- section 6: figures that disagree -------------------------------------------
+
 
 def test_falls_in_the_running_totals(on_decision_day):
     deaths = on_decision_day["fatalities_cumulative"]
@@ -261,8 +289,13 @@ def test_the_deniers_key_is_what_the_crosstab_shows(claims):
 def test_the_bounti_case(claims):
     bounti = claims[claims.index.str.contains("bounti")]
     assert len(bounti) == 4 and bounti["date"].max() == pd.Timestamp("2021-03-30")
-    assert (claims.loc["tabital_pulaaku_bounti", "figure"], claims.loc["tabital_pulaaku_bounti", "figure_qualifier"]) == (20, ">")
-    assert claims.loc["bounti_minusma_finding", "figure"] == 19 and pd.isna(claims.loc["bounti_minusma_finding", "figure_qualifier"])
+    assert (
+        claims.loc["tabital_pulaaku_bounti", "figure"],
+        claims.loc["tabital_pulaaku_bounti", "figure_qualifier"],
+    ) == (20, ">")
+    assert claims.loc["bounti_minusma_finding", "figure"] == 19 and pd.isna(
+        claims.loc["bounti_minusma_finding", "figure_qualifier"]
+    )
     assert bounti.loc[bounti["claimant_type"] == "foreign government", "figure"].isna().all()
     assert claims.loc["bounti_france_rejects", "kind"] == "denial"
     key = keys(SOLUTION)["02.bounti_reading"]

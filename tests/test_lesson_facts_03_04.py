@@ -6,6 +6,7 @@ reading the data (as they stood on the day of the decision) and the stored
 notebooks, so a change to either shows up as a failing test, not as a
 student-visible error.
 """
+
 from __future__ import annotations
 
 import html
@@ -22,8 +23,11 @@ from minusma import cutoff, data, paths, spec
 SLUGS = ("03_what_minusma_was", "04_consequences")
 LESSON_03 = paths.NOTEBOOKS_DIR / "03_what_minusma_was.ipynb"
 LESSON_04 = paths.NOTEBOOKS_DIR / "04_consequences.ipynb"
-ALL_03_04 = [folder / f"{slug}.ipynb" for slug in SLUGS
-             for folder in (paths.NOTEBOOKS_DIR, paths.SOLUTIONS_DIR, paths.EXERCISES_DIR)]
+ALL_03_04 = [
+    folder / f"{slug}.ipynb"
+    for slug in SLUGS
+    for folder in (paths.NOTEBOOKS_DIR, paths.SOLUTIONS_DIR, paths.EXERCISES_DIR)
+]
 QUESTION_TYPES = "single_choice|multiple_choice|number|order|classify|forecast|vote|written"
 
 
@@ -52,6 +56,7 @@ def as_of_decision(name: str) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------- lesson 03: people and contributors
+
 
 def ceilings() -> pd.DataFrame:
     strength = as_of_decision("authorised_strength")
@@ -106,6 +111,7 @@ def test_03_departures_were_announced_before_the_request_each_with_a_stated_reas
 
 # --------------------------------------------------------------------- lesson 03: money and lives
 
+
 def test_03_budget_as_the_prose_reads_it():
     budget = as_of_decision("budget")
     usable = budget[budget["flag"].isna() & (budget["amount_type"] != "commitment authority")]
@@ -121,7 +127,9 @@ def test_03_budget_as_the_prose_reads_it():
     assert "2015/16" not in set(found["period"]) and "2015/16" in set(full["period"])
     late = found[found["period"].isin(["2021/22", "2022/23"])]
     assert set(late["amount_type"]) == {"press figure", "lower bound (UN press release)"}
-    assert budget["period_start"].max() <= pd.Timestamp(cutoff.DECISION_DAY), "no drawdown or liquidation rows before 08"
+    assert budget["period_start"].max() <= pd.Timestamp(cutoff.DECISION_DAY), (
+        "no drawdown or liquidation rows before 08"
+    )
 
 
 def test_03_deaths_as_the_prose_reads_them():
@@ -156,12 +164,14 @@ def test_03_names_radpko_authors_and_drops_the_63_aircraft():
 
 # --------------------------------------------------------------------- lesson 04: towns, flights, money
 
+
 def per_base_2019() -> pd.DataFrame:
     bases = as_of_decision("bases")
     radpko = as_of_decision("radpko_bases_yearly")
     in_2019 = radpko[radpko["year"] == 2019]
-    return in_2019.merge(bases[["radpko_name", "base", "zone"]], left_on="base", right_on="radpko_name",
-                         suffixes=("_radpko", ""))
+    return in_2019.merge(
+        bases[["radpko_name", "base", "zone"]], left_on="base", right_on="radpko_name", suffixes=("_radpko", "")
+    )
 
 
 def test_04_the_qa_counts_nine_and_two_and_two_more_sites_existed():
@@ -227,6 +237,7 @@ def test_04_the_central_plan_figures_are_close_not_matching():
 
 # --------------------------------------------------------------------- lesson 04: claims, in their authors' words
 
+
 def test_04_moura_with_ohchrs_standard_of_proof_and_sourced_figures():
     indicators = as_of_decision("other_indicators").set_index("indicator_id")
     killed, raped, named = (indicators.loc[k] for k in ("moura_killed", "moura_sexual_violence", "moura_identified"))
@@ -239,7 +250,10 @@ def test_04_moura_with_ohchrs_standard_of_proof_and_sourced_figures():
 
 def test_04_diop_and_the_qa_in_their_own_words():
     text = prose(LESSON_04)
-    assert '"seems to be becoming part of the problem"' in text and '"exacerbated by allegations of extreme gravity"' in text
+    assert (
+        '"seems to be becoming part of the problem"' in text
+        and '"exacerbated by allegations of extreme gravity"' in text
+    )
     assert "had become" not in text
     assert '"eager to avenge what it perceives as indignities"' in text
     assert "in the q&a's assessment" in text.lower(), "Crisis Group's judgements on protection are attributed"
@@ -252,7 +266,9 @@ def test_04_the_missions_side_is_dated_and_sourced():
     assert patrols["value"] == 13000 and patrols["date"] == pd.Timestamp("2021-12-16")
     assert "including" in indicators.loc["operations_2021", "indicator"]
     positions = as_of_decision("council_positions_2023")
-    assert "vital for regional stability" in positions.loc[positions["role"] == "secretariat", "stated_position"].iloc[0]
+    assert (
+        "vital for regional stability" in positions.loc[positions["role"] == "secretariat", "stated_position"].iloc[0]
+    )
     text = prose(LESSON_04)
     assert "in December 2021 he had counted 13,000 patrols and 100 operations" in text
     assert "309 of its personnel" in text
@@ -278,9 +294,25 @@ def test_04_humanitarian_scale_and_local_voices_stop_at_the_decision():
 #: earlier decisions, the horizons of the forecasts students lock, and publication dates of sources whose
 #: figures date from before the decision.
 ALLOWED_LATER = (
-    "31 December 2023", "31 December", "2023-12-31", "30 September 2023", "2023-09-30", "15 August 2023", "2023-08-15",
-    "1 July 2023", "1 January 2024", "2024-01-01", "30 June 2024", "February 2024", "March 2024", "May 2024", "2022–2024", "2022-2024",
-    "protothema.gr (30 Aug 2023)", '"UN Mali mission mandate not renewed" (Jul 2023)', "Dakaractu via PressAfrik, Jul 2023",
+    "31 December 2023",
+    "31 December",
+    "2023-12-31",
+    "30 September 2023",
+    "2023-09-30",
+    "15 August 2023",
+    "2023-08-15",
+    "1 July 2023",
+    "1 January 2024",
+    "2024-01-01",
+    "30 June 2024",
+    "February 2024",
+    "March 2024",
+    "May 2024",
+    "2022–2024",
+    "2022-2024",
+    "protothema.gr (30 Aug 2023)",
+    '"UN Mali mission mandate not renewed" (Jul 2023)',
+    "Dakaractu via PressAfrik, Jul 2023",
     "africanperceptions.org (Jul 2023)",
 )
 
@@ -315,7 +347,10 @@ def shown_text(nb) -> str:
 
 def test_the_scanner_catches_a_planted_spoiler_and_spares_deadlines():
     assert later_mentions("Kidal's camp closed on 31 Oct 2023.") == ["Kidal's camp closed on 31 Oct 2023."]
-    assert later_mentions("Withdrawal to be complete by 31 December 2023; civilians protected until 30 September 2023.") == []
+    assert (
+        later_mentions("Withdrawal to be complete by 31 December 2023; civilians protected until 30 September 2023.")
+        == []
+    )
 
 
 @pytest.mark.parametrize("path", ALL_03_04, ids=relative)
@@ -332,6 +367,7 @@ def test_lessons_set_the_moment_in_their_set_up_cell(path):
 
 # --------------------------------------------------------------------- lean cells, taught moves, graded items
 
+
 @pytest.mark.parametrize("path", ALL_03_04, ids=relative)
 def test_no_plumbing_in_cells_students_see(path):
     for cell in notebook(path).cells:
@@ -339,25 +375,35 @@ def test_no_plumbing_in_cells_students_see(path):
             continue
         assert "NBVAL_IGNORE_OUTPUT" not in cell.source, f"{relative(path)}: use a cell tag, not a comment"
         assert not re.search(r"(?m)^\s*assert\b", cell.source), f"{relative(path)}: fact guards belong in tests/"
-        assert not re.search(rf"(?m)^\w+ = q\.({QUESTION_TYPES})\(", cell.source), \
+        assert not re.search(rf"(?m)^\w+ = q\.({QUESTION_TYPES})\(", cell.source), (
             f"{relative(path)}: build the question as the cell's last expression"
+        )
 
 
-@pytest.mark.parametrize("path", [folder / f"{slug}.ipynb" for slug in SLUGS
-                                  for folder in (paths.NOTEBOOKS_DIR, paths.EXERCISES_DIR)], ids=relative)
+@pytest.mark.parametrize(
+    "path",
+    [folder / f"{slug}.ipynb" for slug in SLUGS for folder in (paths.NOTEBOOKS_DIR, paths.EXERCISES_DIR)],
+    ids=relative,
+)
 def test_figures_are_one_call_and_described(path):
     cells = notebook(path).cells
     for index, cell in enumerate(cells):
         if cell.cell_type != "code" or not re.search(r"plots\.\w+_chart\(", cell.source):
             continue
-        assert len(cell.source.splitlines()) <= 5, f"{relative(path)}, cell {index}: a figure cell of more than five lines"
-        following = next((c for c in cells[index + 1:] if c.cell_type == "markdown"), None)
-        assert following is not None and following.source.lstrip().startswith("*Description"), \
+        assert len(cell.source.splitlines()) <= 5, (
+            f"{relative(path)}, cell {index}: a figure cell of more than five lines"
+        )
+        following = next((c for c in cells[index + 1 :] if c.cell_type == "markdown"), None)
+        assert following is not None and following.source.lstrip().startswith("*Description"), (
             f"{relative(path)}, cell {index}: a figure needs a text description right after it"
+        )
 
 
-@pytest.mark.parametrize("path", [folder / f"{slug}.ipynb" for slug in SLUGS
-                                  for folder in (paths.NOTEBOOKS_DIR, paths.EXERCISES_DIR)], ids=relative)
+@pytest.mark.parametrize(
+    "path",
+    [folder / f"{slug}.ipynb" for slug in SLUGS for folder in (paths.NOTEBOOKS_DIR, paths.EXERCISES_DIR)],
+    ids=relative,
+)
 def test_most_code_cells_are_short(path):
     code = [c for c in notebook(path).cells if c.cell_type == "code"]
     short = sum(len(c.source.splitlines()) <= 5 for c in code)

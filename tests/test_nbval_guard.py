@@ -3,6 +3,7 @@
 Run once on a small notebook made here (not on a lesson, whose text changes), with the project's own
 nbval options: a cell tagged ``nbval-check-output`` is compared, other cells only have to run.
 """
+
 import subprocess
 import sys
 
@@ -15,13 +16,21 @@ pytestmark = pytest.mark.slow
 
 
 def notebook(stored_count: str):
-    checked = nbformat.v4.new_code_cell('print("15 in favour")', execution_count=1, outputs=[
-        nbformat.v4.new_output("stream", name="stdout", text=f"{stored_count} in favour\n")])
+    checked = nbformat.v4.new_code_cell(
+        'print("15 in favour")',
+        execution_count=1,
+        outputs=[nbformat.v4.new_output("stream", name="stdout", text=f"{stored_count} in favour\n")],
+    )
     checked.metadata["tags"] = ["nbval-check-output"]
-    unchecked = nbformat.v4.new_code_cell('print("anything")', execution_count=2, outputs=[
-        nbformat.v4.new_output("stream", name="stdout", text="something else\n")])
-    return nbformat.v4.new_notebook(cells=[checked, unchecked], metadata={
-        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    unchecked = nbformat.v4.new_code_cell(
+        'print("anything")',
+        execution_count=2,
+        outputs=[nbformat.v4.new_output("stream", name="stdout", text="something else\n")],
+    )
+    return nbformat.v4.new_notebook(
+        cells=[checked, unchecked],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    )
 
 
 def test_changed_checked_number_fails_and_untouched_copy_passes(tmp_path):
@@ -29,10 +38,25 @@ def test_changed_checked_number_fails_and_untouched_copy_passes(tmp_path):
     nbformat.write(notebook("14"), tmp_path / "tampered.ipynb")
     sanitize = paths.REPO_ROOT / "tests" / "sanitize.cfg"
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-o", "addopts=", "--nbval-lax", "--nbval-current-env",
-         f"--nbval-sanitize-with={sanitize}", "--color=no", "-p", "no:cacheprovider", "--rootdir", str(tmp_path),
-         str(tmp_path)],
-        capture_output=True, text=True, cwd=tmp_path,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-o",
+            "addopts=",
+            "--nbval-lax",
+            "--nbval-current-env",
+            f"--nbval-sanitize-with={sanitize}",
+            "--color=no",
+            "-p",
+            "no:cacheprovider",
+            "--rootdir",
+            str(tmp_path),
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
     )
     summary = result.stdout.strip().splitlines()[-1]
     assert result.returncode == 1, result.stdout[-3000:]

@@ -22,6 +22,7 @@ date of February 2024), and the date a forecast resolves on. They go in
 Solutions are instructors' material and are not scanned; exercises are, since
 they are generated from solutions without the solution-only cells.
 """
+
 from __future__ import annotations
 
 import re
@@ -35,24 +36,24 @@ from minusma import cutoff, paths
 #: Phrases that name a later date without giving an outcome away (matched ignoring case), with the reason.
 ALLOWED: dict[str, str] = {
     "by 31 December 2023": "the target for completing the withdrawal, set in advance: in the draft resolution of "
-                           "29 June 2023 (What's in Blue) and in resolution 2690; a deadline, not an outcome",
+    "29 June 2023 (What's in Blue) and in resolution 2690; a deadline, not an outcome",
     "Kidal on 31 December 2023": "the date the forecast 01.army_in_kidal resolves on, set by this module",
     "by 29 February 2024": "the date the forecast 01.election_by_feb_2024 resolves on, set by this module from the "
-                           "transition's own election date",
+    "transition's own election date",
     "election in February 2024": "the transition's own election date, in the timetable ECOWAS accepted on 3 July 2022",
     "constitutional order in March 2024": "the end of the transition in the same timetable of 3 July 2022",
     "December 2025 instead of February 2022": "the transition's proposed election date of January 2022, which led to "
-                                              "the ECOWAS sanctions of 9 January 2022",
+    "the ECOWAS sanctions of 9 January 2022",
     "Range: 2012-01-01 to 2025-12-31": "the allowed range of the timeline's date columns in its documentation "
-                                       "(data.describe): a schema bound, not an event",
+    "(data.describe): a schema bound, not an event",
     "Late 2025: the sources were read": "when the module's sources were read, in a dataset's documentation "
-                                         "(data.describe): names no event",
+    "(data.describe): names no event",
     "(the most recent item is dated 28 Oct 2025)": "the same note on when the sources were read (data.describe): "
-                                                   "names no event",
+    "names no event",
     "01.election_by_feb_2024": "the id of the forecast question, named after its resolution date, set by this module",
     "2023–2024": "an elected Council member's two-year term (the 2022 General Assembly election): set in advance",
     'pd.Timestamp("2023-07-01")': "lesson 06's logistics model starts where France's draft of June 2023 starts the "
-                                  "withdrawal: a plan, not an outcome",
+    "withdrawal: a plan, not an outcome",
     "target is 31 December 2023, from 1 July": "the draft's withdrawal window (What's in Blue, 29 June 2023)",
     "days after 31 December 2023": "a count from the deadline set in the draft and in resolution 2690",
     "31 December 2023 (the target)": "the deadline of the draft and of resolution 2690, set in advance",
@@ -63,7 +64,7 @@ ALLOWED: dict[str, str] = {
     "set May 2024": "the end date the German coalition set for its contingent in November 2022: a plan",
     "elections planned for February 2024": "the transition's own election date (timetable of 3 July 2022): a plan",
     "protothema.gr (30 Aug 2023)": "the publication date of a source for contributor figures of early 2023: a citation, "
-                                   "not an event",
+    "not an event",
     "africanperceptions.org (Jul 2023)": "where the text of resolution 2690 (30 June 2023) was read: a citation",
     "Until 30 September 2023": "a deadline written into resolution 2690 on 30 June 2023 (protection of civilians)",
     "2023-09-30": "the same deadline of resolution 2690, as the deadline_date of its provisions table",
@@ -79,14 +80,22 @@ ALLOWED: dict[str, str] = {
     "on 1 July 2023": "the start of the withdrawal in resolution 2690 and in the drafts' options: set in advance",
     "starting on 1 July 2023": "the same start date, in a draft option",
     "The model's exit date: 06 April 2024": "the exit date lesson 06's model computes from its teaching assumptions: "
-                                            "a projection made on 30 June, not what happened",
+    "a projection made on 30 June, not what happened",
 }
 
 #: Outcomes that carry no date, so the date test cannot see them (matched ignoring case).
 OUTCOME_PHRASES: tuple[str, ...] = (
-    "withdrawal is completed", "withdrawal was completed", "completed its withdrawal", "withdrawal was complete",
-    "took Kidal", "retook Kidal", "election was postponed", "postponed the election", "ended the Algiers",
-    "liquidation ended", "mission was ending",
+    "withdrawal is completed",
+    "withdrawal was completed",
+    "completed its withdrawal",
+    "withdrawal was complete",
+    "took Kidal",
+    "retook Kidal",
+    "election was postponed",
+    "postponed the election",
+    "ended the Algiers",
+    "liquidation ended",
+    "mission was ending",
 )
 
 #: Notebooks being corrected in parallel (issue 10) when this test was written: expected to fail until merged.
@@ -103,8 +112,9 @@ def _lesson_number(path: Path) -> int:
 def scanned_notebooks() -> list[Path]:
     """The lessons and exercises a student reads before lesson 08."""
     folders = (paths.NOTEBOOKS_DIR, paths.EXERCISES_DIR)
-    return sorted(p for folder in folders for p in folder.glob("[0-9][0-9]_*.ipynb")
-                  if _lesson_number(p) < cutoff.REVEAL_LESSON)
+    return sorted(
+        p for folder in folders for p in folder.glob("[0-9][0-9]_*.ipynb") if _lesson_number(p) < cutoff.REVEAL_LESSON
+    )
 
 
 def _texts(nb) -> list[tuple[str, str]]:
@@ -162,12 +172,17 @@ def test_no_later_dates_or_outcomes_before_lesson_08(path):
 
 def test_the_first_lessons_are_scanned():
     names = {_relative(p) for p in scanned_notebooks()}
-    assert {"notebooks/00_start_here.ipynb", "exercises/00_start_here.ipynb",
-            "notebooks/01_the_request.ipynb", "exercises/01_the_request.ipynb"} <= names
+    assert {
+        "notebooks/00_start_here.ipynb",
+        "exercises/00_start_here.ipynb",
+        "notebooks/01_the_request.ipynb",
+        "exercises/01_the_request.ipynb",
+    } <= names
     assert not any(name.startswith("solutions/") for name in names)
 
 
 # ---- the scan itself can fail --------------------------------------------------------------
+
 
 def _notebook(markdown: str = "", output: str = "", code_source: str = "x = 1"):
     cell = nbformat.v4.new_code_cell(code_source)
@@ -179,9 +194,11 @@ def _notebook(markdown: str = "", output: str = "", code_source: str = "x = 1"):
 def test_a_planted_spoiler_is_found_in_prose_outputs_and_code(tmp_path):
     clean = _notebook("On 16 June 2023 Mali asked the mission to leave.", "2023-06-29  draft passes silence")
     assert spoilers(clean) == []
-    planted = _notebook("The Malian army entered Kidal on 14 November 2023.",
-                        "2023-09-12  fighting at Bourem",
-                        'hint = "see the row of September 2023"')
+    planted = _notebook(
+        "The Malian army entered Kidal on 14 November 2023.",
+        "2023-09-12  fighting at Bourem",
+        'hint = "see the row of September 2023"',
+    )
     path = tmp_path / "05_planted.ipynb"
     nbformat.write(planted, path)
     found = spoilers(nbformat.read(path, as_version=4))
@@ -206,4 +223,6 @@ def test_every_allowed_phrase_names_a_later_date_and_gives_its_reason():
     for phrase, reason in ALLOWED.items():
         assert cutoff.mentions_after(phrase, cutoff.DECISION_DAY), f"not needed, it names no later date: {phrase!r}"
         assert len(reason.split()) >= 6, f"say who set the date {phrase!r}, and when"
-        assert not any(p.lower() in phrase.lower() for p in OUTCOME_PHRASES), f"an outcome cannot be allowed: {phrase!r}"
+        assert not any(p.lower() in phrase.lower() for p in OUTCOME_PHRASES), (
+            f"an outcome cannot be allowed: {phrase!r}"
+        )

@@ -4,6 +4,7 @@ nbval runs the notebooks themselves; these tests check what nbval cannot: the
 names, the opening and closing sections, stored outputs without widget state,
 and a source line for every figure.
 """
+
 from __future__ import annotations
 
 import re
@@ -90,7 +91,9 @@ def test_every_figure_has_a_source_line(path):
 @pytest.mark.parametrize("path", ALL, ids=relative)
 def test_no_package_installs_or_machine_paths(path):
     source = text_of(nbformat.read(path, as_version=4))
-    assert not re.search(r"(?m)^\s*[!%]pip install", source), f"{relative(path)}: requirements.txt is the one place for installs"
+    assert not re.search(r"(?m)^\s*[!%]pip install", source), (
+        f"{relative(path)}: requirements.txt is the one place for installs"
+    )
     assert not re.search(r"(?<![\w.])/(work|tmp|root|home|Users)/", source), f"{relative(path)}: absolute machine path"
 
 

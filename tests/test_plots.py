@@ -1,4 +1,5 @@
 """Unit tests of the course plot style and labelling helpers."""
+
 from __future__ import annotations
 
 import datetime as dt

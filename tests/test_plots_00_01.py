@@ -1,4 +1,5 @@
 """Unit tests of the one-call figure helpers of notebooks 00 and 01 (end of minusma/plots.py)."""
+
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
@@ -16,17 +17,20 @@ def source_line(fig):
 
 
 def events():
-    return pd.DataFrame({
-        "date": [DAY("2021-05-24"), DAY("2022-02-17"), DAY("2023-06-16"), DAY("2023-06-22")],
-        "label": ["coup", "Barkhane exit", "request", "draft"],
-        "group": ["politics", "foreign intervention", "MINUSMA", "UN"],
-    })
+    return pd.DataFrame(
+        {
+            "date": [DAY("2021-05-24"), DAY("2022-02-17"), DAY("2023-06-16"), DAY("2023-06-22")],
+            "label": ["coup", "Barkhane exit", "request", "draft"],
+            "group": ["politics", "foreign intervention", "MINUSMA", "UN"],
+        }
+    )
 
 
 def test_timeline_chart_labels_cites_and_returns_the_figure_when_not_shown():
     table = events()
-    fig = plots.timeline_chart(table["date"], table["group"], labels=table["label"], source="data/timeline.csv",
-                               show=False)
+    fig = plots.timeline_chart(
+        table["date"], table["group"], labels=table["label"], source="data/timeline.csv", show=False
+    )
     ax = fig.axes[0]
     assert ax.get_xlabel() == "Date" and ax.get_ylabel() == "Kind of event"
     assert plots.has_source(fig) and source_line(fig) == "Source: data/timeline.csv."
@@ -36,9 +40,15 @@ def test_timeline_chart_labels_cites_and_returns_the_figure_when_not_shown():
 
 def test_timeline_chart_without_labels_draws_marks_with_captions():
     table = events()
-    fig = plots.timeline_chart(table["date"], table["group"], source=["a.csv", "b.csv"], y="Strand",
-                               marks={DAY("2021-05-24"): "second coup", DAY("2023-06-16"): "request"},
-                               note="one marker per event", show=False)
+    fig = plots.timeline_chart(
+        table["date"],
+        table["group"],
+        source=["a.csv", "b.csv"],
+        y="Strand",
+        marks={DAY("2021-05-24"): "second coup", DAY("2023-06-16"): "request"},
+        note="one marker per event",
+        show=False,
+    )
     ax = fig.axes[0]
     assert ax.get_ylabel() == "Strand"
     captions = [t.get_text().strip() for t in ax.texts if t.get_text().strip()]
@@ -58,8 +68,7 @@ def test_chart_helpers_show_and_return_nothing_by_default(monkeypatch):
 
 def test_stacked_bars_chart_stacks_columns_in_order_and_keeps_empty_years():
     counts = pd.DataFrame({"A": [2, 0, 1], "B": [1, 0, 3]}, index=pd.Index([2016, 2017, 2018], name="year"))
-    fig = plots.stacked_bars_chart(counts, source="data/timeline.csv", x="Year", y="Events", y_unit="count",
-                                   show=False)
+    fig = plots.stacked_bars_chart(counts, source="data/timeline.csv", x="Year", y="Events", y_unit="count", show=False)
     ax = fig.axes[0]
     assert list(ax.get_xticks()) == [2016, 2017, 2018], "a year with no event still has its place"
     assert ax.get_ylabel() == "Events (count)"
@@ -72,9 +81,16 @@ def test_stacked_bars_chart_stacks_columns_in_order_and_keeps_empty_years():
 
 
 def test_dot_rows_chart_keeps_the_first_row_on_top_and_cites_its_source():
-    fig = plots.dot_rows_chart([DAY("2021-05-24"), DAY("2023-06-16")], ["coup", "request"], ["politics", "UN"],
-                               source="data/timeline.csv", x="Date", y="Event", group_order=["UN", "politics"],
-                               show=False)
+    fig = plots.dot_rows_chart(
+        [DAY("2021-05-24"), DAY("2023-06-16")],
+        ["coup", "request"],
+        ["politics", "UN"],
+        source="data/timeline.csv",
+        x="Date",
+        y="Event",
+        group_order=["UN", "politics"],
+        show=False,
+    )
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["coup", "request"]
     low, high = ax.get_ylim()
@@ -86,13 +102,30 @@ def test_dot_rows_chart_keeps_the_first_row_on_top_and_cites_its_source():
 
 def test_spans_chart_marks_the_cutoff_and_has_a_legend_only_with_groups():
     starts, ends = [DAY("2022-03-01"), DAY("2022-11-14")], [DAY("2023-06-30"), pd.NaT]
-    fig = plots.spans_chart(starts, ends, ["Sweden", "United Kingdom"], source="data/tcc_departures.csv", x="Date",
-                            y="Contributor", cutoff=DAY("2023-06-16"), cutoff_label="16 June 2023", show=False)
+    fig = plots.spans_chart(
+        starts,
+        ends,
+        ["Sweden", "United Kingdom"],
+        source="data/tcc_departures.csv",
+        x="Date",
+        y="Contributor",
+        cutoff=DAY("2023-06-16"),
+        cutoff_label="16 June 2023",
+        show=False,
+    )
     ax = fig.axes[0]
     assert ax.get_legend() is None
     assert any(t.get_text().strip() == "16 June 2023" for t in ax.texts)
-    fig = plots.spans_chart(starts, ends, ["Sweden", "United Kingdom"], source="data/tcc_departures.csv", x="Date",
-                            y="Contributor", groups=["MINUSMA", "MINUSMA"], show=False)
+    fig = plots.spans_chart(
+        starts,
+        ends,
+        ["Sweden", "United Kingdom"],
+        source="data/tcc_departures.csv",
+        x="Date",
+        y="Contributor",
+        groups=["MINUSMA", "MINUSMA"],
+        show=False,
+    )
     assert fig.axes[0].get_legend() is not None
 
 

@@ -1,4 +1,5 @@
 """Unit tests of the plot helpers added for notebooks 03 and 04."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,6 +13,7 @@ from matplotlib.text import Annotation
 from minusma import plots
 
 # ------------------------------------------------------------------ steps
+
 
 def test_steps_hold_each_value_until_the_next_start():
     fig, ax = plots.figure()
@@ -41,10 +43,12 @@ def test_steps_check_lengths():
 
 # ------------------------------------------------------------------ qualified points
 
+
 def test_qualified_points_style_each_qualifier_differently():
     fig, ax = plots.figure()
-    drawn = plots.qualified_points(ax, [1, 2, 3, 4, 5], [10, 20, 30, float("nan"), 50],
-                                   ["", "~", ">", None, pd.NA], index=1, label="Deaths")
+    drawn = plots.qualified_points(
+        ax, [1, 2, 3, 4, 5], [10, 20, 30, float("nan"), 50], ["", "~", ">", None, pd.NA], index=1, label="Deaths"
+    )
     assert set(drawn) == {"", "~", ">"}
     assert list(drawn[""].get_xdata()) == [1, 5], "exact points, the missing value skipped"
     assert drawn["~"].get_markerfacecolor() == "white"
@@ -72,11 +76,13 @@ def test_qualified_points_without_label_add_no_legend_entries():
 
 # ------------------------------------------------------------------ gaps
 
+
 def test_category_points_keep_empty_categories_visible():
     fig, ax = plots.figure()
     years = ["2014/15", "2015/16", "2016/17"]
-    missing = plots.category_points(ax, years, ["2014/15", "2016/17", "2016/17"], [830.7, 989.0, float("nan")],
-                                    ["~", "~", None], label="Budget")
+    missing = plots.category_points(
+        ax, years, ["2014/15", "2016/17", "2016/17"], [830.7, 989.0, float("nan")], ["~", "~", None], label="Budget"
+    )
     assert missing == ["2015/16"]
     assert [t.get_text() for t in ax.get_xticklabels()] == years
     bands = [p for p in ax.patches if p.get_hatch() == "//"]
@@ -102,6 +108,7 @@ def test_shade_missing_labels_the_legend_once():
 
 # ------------------------------------------------------------------ ranked bars
 
+
 def test_hbars_first_label_on_top_and_missing_values_named():
     fig, ax = plots.figure()
     plots.hbars(ax, ["Chad", "Bangladesh", "Guinea"], [1427, 1396, pd.NA])
@@ -119,6 +126,7 @@ def test_hbars_check_lengths():
 
 
 # ------------------------------------------------------------------ labelled points
+
 
 def test_label_points_do_not_overlap_each_other():
     fig, ax = plots.figure(width=5, height=4)
@@ -151,17 +159,30 @@ def test_label_points_check_lengths():
 
 # ------------------------------------------------------------------ one-call charts (figure cells of 03 and 04)
 
+
 def _texts(fig):
-    return " ".join(t.get_text() for t in fig.texts) + " " + " ".join(
-        ax.get_title(loc="left") + " " + ax.get_xlabel() + " " + ax.get_ylabel() for ax in fig.axes)
+    return (
+        " ".join(t.get_text() for t in fig.texts)
+        + " "
+        + " ".join(ax.get_title(loc="left") + " " + ax.get_xlabel() + " " + ax.get_ylabel() for ax in fig.axes)
+    )
 
 
 def test_ceiling_chart_draws_three_kinds_of_figure_and_cites_its_source():
-    ceilings = pd.DataFrame({"adoption_date": pd.to_datetime(["2013-04-25", "2016-06-29", "2023-06-30"]),
-                             "uniformed_ceiling": pd.array([12640, 15209, pd.NA], dtype="Int64")})
+    ceilings = pd.DataFrame(
+        {
+            "adoption_date": pd.to_datetime(["2013-04-25", "2016-06-29", "2023-06-30"]),
+            "uniformed_ceiling": pd.array([12640, 15209, pd.NA], dtype="Int64"),
+        }
+    )
     yearly = pd.DataFrame({"year": [2018, 2019], "mean_total_uniformed": [13600, 14094]})
-    snapshots = pd.DataFrame({"date": pd.to_datetime(["2013-07-01", "2022-11-23"]),
-                              "uniformed_total": [6000, 14102], "uniformed_total_qualifier": [">", None]})
+    snapshots = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2013-07-01", "2022-11-23"]),
+            "uniformed_total": [6000, 14102],
+            "uniformed_total_qualifier": [">", None],
+        }
+    )
     fig = plots.ceiling_chart(ceilings, yearly, snapshots, end="2023-06-30", source="data/a.csv", show=False)
     ax = fig.axes[0]
     labels = ax.get_legend_handles_labels()[1]
@@ -174,15 +195,29 @@ def test_ceiling_chart_draws_three_kinds_of_figure_and_cites_its_source():
 def test_charts_show_and_return_nothing_by_default(monkeypatch):
     shown = []
     monkeypatch.setattr(plots.plt, "show", lambda: shown.append(True))
-    result = plots.ranked_bar_chart(["Chad", "Guinea"], [1427, None], x="Troops", x_unit="persons", y="Country",
-                                    title="Largest contributors", source="data/troop_contributors.csv")
+    result = plots.ranked_bar_chart(
+        ["Chad", "Guinea"],
+        [1427, None],
+        x="Troops",
+        x_unit="persons",
+        y="Country",
+        title="Largest contributors",
+        source="data/troop_contributors.csv",
+    )
     assert result is None and shown == [True], "a figure cell ends without a stray Figure repr"
 
 
 def test_ranked_bar_chart_keeps_the_order_and_names_a_missing_value():
-    fig = plots.ranked_bar_chart(["Chad", "Bangladesh", "Guinea"], [1427, 1396, float("nan")], x="Troops",
-                                 x_unit="persons", y="Country", title="T", source=["data/a.csv", "data/b.csv"],
-                                 show=False)
+    fig = plots.ranked_bar_chart(
+        ["Chad", "Bangladesh", "Guinea"],
+        [1427, 1396, float("nan")],
+        x="Troops",
+        x_unit="persons",
+        y="Country",
+        title="T",
+        source=["data/a.csv", "data/b.csv"],
+        show=False,
+    )
     ax = fig.axes[0]
     top_down = sorted(zip(ax.get_yticks(), (t.get_text() for t in ax.get_yticklabels())), reverse=True)
     assert [text for _, text in top_down] == ["Chad", "Bangladesh", "Guinea"], "the first label given sits at the top"
@@ -191,12 +226,14 @@ def test_ranked_bar_chart_keeps_the_order_and_names_a_missing_value():
 
 
 def test_budget_chart_gives_every_year_a_place_in_every_panel_and_shades_gaps():
-    table = pd.DataFrame({
-        "period": ["2014/15", "2015/16", "2016/17", "2016/17"],
-        "scope": ["mission only", "mission only", "total", "mission only"],
-        "amount_usd": [830.7e6, float("nan"), 989e6, float("nan")],
-        "amount_usd_qualifier": ["~", None, "~", None],
-    })
+    table = pd.DataFrame(
+        {
+            "period": ["2014/15", "2015/16", "2016/17", "2016/17"],
+            "scope": ["mission only", "mission only", "total", "mission only"],
+            "amount_usd": [830.7e6, float("nan"), 989e6, float("nan")],
+            "amount_usd_qualifier": ["~", None, "~", None],
+        }
+    )
     fig = plots.budget_chart(table, source="data/budget.csv", show=False)
     top, bottom = fig.axes
     assert [t.get_text() for t in bottom.get_xticklabels()] == ["2014/15", "2015/16", "2016/17"]
@@ -209,10 +246,22 @@ def test_budget_chart_gives_every_year_a_place_in_every_panel_and_shades_gaps():
 
 
 def test_reported_totals_chart_never_joins_points():
-    table = pd.DataFrame({"date": pd.to_datetime(["2018-04-07", "2019-05-18", "2023-06-30"]),
-                          "total": [170, 190, 309], "total_qualifier": [None, ">", None]})
-    fig = plots.reported_totals_chart(table, columns={"total": "All causes"}, y="Killed since 2013",
-                                      y_unit="persons", title="Deaths", source="data/f.csv", show=False)
+    table = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2018-04-07", "2019-05-18", "2023-06-30"]),
+            "total": [170, 190, 309],
+            "total_qualifier": [None, ">", None],
+        }
+    )
+    fig = plots.reported_totals_chart(
+        table,
+        columns={"total": "All causes"},
+        y="Killed since 2013",
+        y_unit="persons",
+        title="Deaths",
+        source="data/f.csv",
+        show=False,
+    )
     ax = fig.axes[0]
     assert all(line.get_linestyle() == "None" for line in ax.get_lines())
     assert "All causes, at least (arrow up)" in ax.get_legend_handles_labels()[1]
@@ -220,12 +269,19 @@ def test_reported_totals_chart_never_joins_points():
 
 
 def test_bases_map_chart_counts_sites_per_group_in_the_legend():
-    sites = pd.DataFrame({"longitude": [-0.05, 1.40, -4.19], "latitude": [16.27, 18.44, 14.49],
-                          "zone": ["north", "north", "centre"], "base": ["Gao", "Kidal", "Mopti"]})
+    sites = pd.DataFrame(
+        {
+            "longitude": [-0.05, 1.40, -4.19],
+            "latitude": [16.27, 18.44, 14.49],
+            "zone": ["north", "north", "centre"],
+            "base": ["Gao", "Kidal", "Mopti"],
+        }
+    )
     hq = pd.DataFrame({"longitude": [-8.0], "latitude": [12.64], "zone": ["south"], "base": ["Bamako"]})
     outlines = {"Mali": [([-12, 4, 4, -12, -12], [10, 10, 25, 25, 10])]}
-    fig = plots.bases_map_chart(sites, outlines, group="zone", name="base", headquarters=hq, title="Sites",
-                                source="data/bases.csv", show=False)
+    fig = plots.bases_map_chart(
+        sites, outlines, group="zone", name="base", headquarters=hq, title="Sites", source="data/bases.csv", show=False
+    )
     labels = fig.axes[0].get_legend_handles_labels()[1]
     assert labels == ["north: 2 sites", "centre: 1 sites", "headquarters"]
     written = {t.get_text() for t in fig.axes[0].texts}
@@ -233,10 +289,24 @@ def test_bases_map_chart_counts_sites_per_group_in_the_legend():
 
 
 def test_yearly_lines_chart_draws_one_line_per_group():
-    table = pd.DataFrame({"year": [2015, 2014, 2014, 2015], "personnel": [39, 10, 877, 1479],
-                          "country": ["Egypt", "Egypt", "Burkina Faso", "Burkina Faso"]})
-    fig = plots.yearly_lines_chart(table, x="year", y="personnel", group="country", y_label="Personnel",
-                                   y_unit="persons", title="T", source="data/t.csv", show=False)
+    table = pd.DataFrame(
+        {
+            "year": [2015, 2014, 2014, 2015],
+            "personnel": [39, 10, 877, 1479],
+            "country": ["Egypt", "Egypt", "Burkina Faso", "Burkina Faso"],
+        }
+    )
+    fig = plots.yearly_lines_chart(
+        table,
+        x="year",
+        y="personnel",
+        group="country",
+        y_label="Personnel",
+        y_unit="persons",
+        title="T",
+        source="data/t.csv",
+        show=False,
+    )
     lines = fig.axes[0].get_lines()
     assert [line.get_label() for line in lines] == ["Egypt", "Burkina Faso"]
     assert list(lines[0].get_xdata()) == [2014, 2015], "sorted by year before drawing"
@@ -245,8 +315,9 @@ def test_yearly_lines_chart_draws_one_line_per_group():
 
 def test_yearly_lines_chart_names_the_blanks_left_to_fill(capsys):
     table = pd.DataFrame({"year": [2014], "personnel": [10], "country": ["Egypt"]})
-    result = plots.yearly_lines_chart(table, x="year", y=..., group="country", y_label=..., y_unit="persons",
-                                      title="T", source="data/t.csv")
+    result = plots.yearly_lines_chart(
+        table, x="year", y=..., group="country", y_label=..., y_unit="persons", title="T", source="data/t.csv"
+    )
     assert result is None
     assert capsys.readouterr().out.strip() == "To draw the chart, replace the ... after: y, y_label."
 
@@ -254,15 +325,26 @@ def test_yearly_lines_chart_names_the_blanks_left_to_fill(capsys):
 def test_yearly_lines_chart_explains_an_unknown_column():
     table = pd.DataFrame({"year": [2014], "personnel": [10], "country": ["Egypt"]})
     with pytest.raises(KeyError, match="no column 'people'"):
-        plots.yearly_lines_chart(table, x="year", y="people", group="country", y_label="P", y_unit="persons",
-                                 title="T", source="data/t.csv", show=False)
+        plots.yearly_lines_chart(
+            table,
+            x="year",
+            y="people",
+            group="country",
+            y_label="P",
+            y_unit="persons",
+            title="T",
+            source="data/t.csv",
+            show=False,
+        )
 
 
 def test_lower_bounds_have_an_arrow_in_the_legend_too():
-    table = pd.DataFrame({"date": pd.to_datetime(["2018-04-07", "2019-05-18"]), "total": [170, 190],
-                          "total_qualifier": [None, ">"]})
-    fig = plots.reported_totals_chart(table, columns={"total": "All causes"}, y="Killed", y_unit="persons",
-                                      title="T", source="data/f.csv", show=False)
+    table = pd.DataFrame(
+        {"date": pd.to_datetime(["2018-04-07", "2019-05-18"]), "total": [170, 190], "total_qualifier": [None, ">"]}
+    )
+    fig = plots.reported_totals_chart(
+        table, columns={"total": "All causes"}, y="Killed", y_unit="persons", title="T", source="data/f.csv", show=False
+    )
     legend = fig.axes[0].get_legend()
     keys = {text.get_text(): handle for text, handle in zip(legend.get_texts(), legend.legend_handles)}
     assert "uparrow" in str(keys["All causes, at least (arrow up)"].get_marker())

@@ -1,4 +1,5 @@
 """Unit tests of the Council-tally chart first used in notebook 05."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -10,15 +11,17 @@ from minusma import plots
 
 
 def tallies():
-    return pd.DataFrame({
-        "text_id": ["S/RES/2584 (2021)", "S/RES/2640 (2022)", "draft-x", "S/RES/2374 (2017)"],
-        "date": pd.to_datetime(["2021-06-29", "2022-06-29", "2022-07-08", "2017-09-05"]),
-        "resolution_number": pd.array([2584, 2640, None, 2374], dtype="Int64"),
-        "yes": pd.array([15, 13, 13, None], dtype="Int64"),
-        "no": pd.array([0, 0, 1, None], dtype="Int64"),
-        "abstain": pd.array([0, 2, 1, None], dtype="Int64"),
-        "abstaining": pd.array([None, "China; Russian Federation", "China", None], dtype="string"),
-    })
+    return pd.DataFrame(
+        {
+            "text_id": ["S/RES/2584 (2021)", "S/RES/2640 (2022)", "draft-x", "S/RES/2374 (2017)"],
+            "date": pd.to_datetime(["2021-06-29", "2022-06-29", "2022-07-08", "2017-09-05"]),
+            "resolution_number": pd.array([2584, 2640, None, 2374], dtype="Int64"),
+            "yes": pd.array([15, 13, 13, None], dtype="Int64"),
+            "no": pd.array([0, 0, 1, None], dtype="Int64"),
+            "abstain": pd.array([0, 2, 1, None], dtype="Int64"),
+            "abstaining": pd.array([None, "China; Russian Federation", "China", None], dtype="string"),
+        }
+    )
 
 
 def bars_by_colour(ax, colour):

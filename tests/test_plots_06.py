@@ -1,4 +1,5 @@
 """Unit tests of the plot helpers added for notebook 06: exit pace, drawdown streams, stakeholder map."""
+
 from __future__ import annotations
 
 import pytest
@@ -18,9 +19,9 @@ def texts_of(ax) -> list[str]:
 
 # ------------------------------------------------------------------ exit pace
 
+
 def test_exit_pace_draws_one_labelled_bar_per_exit_in_order():
-    fig = plots.exit_pace(["past", "six months", "three months"], [405, 2070, 4140],
-                          ["past exit", "option", "option"])
+    fig = plots.exit_pace(["past", "six months", "three months"], [405, 2070, 4140], ["past exit", "option", "option"])
     ax = fig.axes[0]
     bars = sorted(bars_of(ax), key=lambda b: b.get_y())
     assert [b.get_width() for b in bars] == [405, 2070, 4140], "first row at the top, values as given"
@@ -45,6 +46,7 @@ def test_exit_pace_refuses_bad_values(values, message):
 
 # ------------------------------------------------------------------ drawdown streams
 
+
 def test_drawdown_streams_draw_the_weeks_given_and_the_line_of_weeks_available():
     fig = plots.drawdown_streams(["people", "equipment", "sites"], [15.6, 40.0, 19.5], 26.1, "31 December")
     ax = fig.axes[0]
@@ -63,9 +65,15 @@ def test_drawdown_streams_keep_the_line_in_view_when_every_stream_is_short():
     assert fig.axes[0].get_xlim()[1] > 26
 
 
-@pytest.mark.parametrize("weeks, available, message", [
-    ([1, -1], 10, "negative"), ([1], 10, "same length"), ([1, 2], 0, "positive"), ([1, 2], None, "positive"),
-])
+@pytest.mark.parametrize(
+    "weeks, available, message",
+    [
+        ([1, -1], 10, "negative"),
+        ([1], 10, "same length"),
+        ([1, 2], 0, "positive"),
+        ([1, 2], None, "positive"),
+    ],
+)
 def test_drawdown_streams_refuse_bad_input(weeks, available, message):
     with pytest.raises(ValueError, match=message):
         plots.drawdown_streams(["a", "b"], weeks, available, "target")
@@ -81,8 +89,11 @@ VETO = [False, True, True, False, False]
 
 
 def drawn_points(ax) -> dict[str, list[tuple[float, float]]]:
-    return {line.get_label(): list(zip(line.get_xdata(), line.get_ydata())) for line in ax.get_lines()
-            if line.get_marker() not in ("None", None, "none") and line.get_linestyle() == "None"}
+    return {
+        line.get_label(): list(zip(line.get_xdata(), line.get_ydata()))
+        for line in ax.get_lines()
+        if line.get_marker() not in ("None", None, "none") and line.get_linestyle() == "None"
+    }
 
 
 def test_stakeholder_map_places_actors_by_interest_and_power():
@@ -126,7 +137,9 @@ def test_stakeholder_map_wraps_long_names():
     assert "\n" in label and label.replace("\n", " ") == "A very long name for an actor in the map"
 
 
-@pytest.mark.parametrize("interest, message", [([0], "outside the scale"), ([6], "outside the scale"), ([None], "missing")])
+@pytest.mark.parametrize(
+    "interest, message", [([0], "outside the scale"), ([6], "outside the scale"), ([None], "missing")]
+)
 def test_stakeholder_map_refuses_scores_off_the_scale(interest, message):
     with pytest.raises(ValueError, match=message):
         plots.stakeholder_map(["A"], interest, [3], ["civilians"], [False])

@@ -1,4 +1,5 @@
 """Unit tests of the chart first used in notebook 07: where each delegation's words point on the brackets."""
+
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
@@ -10,14 +11,16 @@ from minusma import plots
 
 
 def draft():
-    return pd.DataFrame({
-        "clause_id": ["time", "time", "time", "camps", "camps", "fixed"],
-        "clause_order": [2, 2, 2, 1, 1, 3],
-        "clause_title": ["Timeline of the withdrawal"] * 3 + ["Camps"] * 2 + ["End"],
-        "bracketed": [True, True, True, True, True, False],
-        "option_id": ["A", "B", "C", "A", "B", "A"],
-        "closest_to": ["France", "Mali; Japan", None, "France; Japan", "Japan", "France; Japan; Mali"],
-    })
+    return pd.DataFrame(
+        {
+            "clause_id": ["time", "time", "time", "camps", "camps", "fixed"],
+            "clause_order": [2, 2, 2, 1, 1, 3],
+            "clause_title": ["Timeline of the withdrawal"] * 3 + ["Camps"] * 2 + ["End"],
+            "bracketed": [True, True, True, True, True, False],
+            "option_id": ["A", "B", "C", "A", "B", "A"],
+            "closest_to": ["France", "Mali; Japan", None, "France; Japan", "Japan", "France; Japan; Mali"],
+        }
+    )
 
 
 def drawn(actors, **kwargs):

@@ -1,4 +1,5 @@
 """Unit tests of the plot helpers added for notebook 08: the withdrawal map, calibration, the Brier ranking."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -18,6 +19,7 @@ def line_labelled(ax, start: str):
 
 
 # ------------------------------------------------------------------ calibration
+
 
 def test_calibration_bands_give_the_share_that_happened_at_the_mean_forecast():
     fig = plots.calibration_chart([10, 30, 34, 90, 100], [False, True, False, True, True], source="test", show=False)
@@ -50,8 +52,9 @@ def test_calibration_takes_pandas_columns_and_an_empty_table():
     assert "no locked forecast to show" in texts_of(empty.axes[0])
 
 
-@pytest.mark.parametrize("probabilities, outcomes, message", [([50], [True, False], "same length"),
-                                                               ([0.5, 120], [True, False], "per cent")])
+@pytest.mark.parametrize(
+    "probabilities, outcomes, message", [([50], [True, False], "same length"), ([0.5, 120], [True, False], "per cent")]
+)
 def test_calibration_refuses_bad_input(probabilities, outcomes, message):
     with pytest.raises(ValueError, match=message):
         plots.calibration_chart(probabilities, outcomes, source="test", show=False)
@@ -59,9 +62,11 @@ def test_calibration_refuses_bad_input(probabilities, outcomes, message):
 
 # ------------------------------------------------------------------ Brier ranking
 
+
 def test_ranking_bars_keep_the_order_given_and_draw_the_reference_lines():
-    fig = plots.brier_ranking_chart(["F02", "F01"], [0.1, 0.3], source="test", show=False,
-                                    references={"no skill": 0.25, "crowd": 0.18})
+    fig = plots.brier_ranking_chart(
+        ["F02", "F01"], [0.1, 0.3], source="test", show=False, references={"no skill": 0.25, "crowd": 0.18}
+    )
     ax = fig.axes[0]
     bars = sorted((p for p in ax.patches if isinstance(p, Rectangle) and p.get_width() > 0), key=lambda b: -b.get_y())
     assert [round(b.get_width(), 3) for b in bars] == [0.1, 0.3], "best first, at the top"
@@ -76,12 +81,21 @@ def test_ranking_bars_keep_the_order_given_and_draw_the_reference_lines():
 
 # ------------------------------------------------------------------ the withdrawal map
 
+
 def test_withdrawal_map_labels_each_site_with_its_day_and_names_those_it_cannot_place():
     bases = data.load("bases")
     sites = bases[bases["site_2023"]]
-    fig = plots.withdrawal_map_chart(sites, data.country_outlines(), phase="withdrawal_phase", name="base",
-                                     date="closure_date", open_label="liquidation site", title="t", source="test",
-                                     show=False)
+    fig = plots.withdrawal_map_chart(
+        sites,
+        data.country_outlines(),
+        phase="withdrawal_phase",
+        name="base",
+        date="closure_date",
+        open_label="liquidation site",
+        title="t",
+        source="test",
+        show=False,
+    )
     ax = fig.axes[0]
     labels = set(texts_of(ax))
     assert {"Ber (13 Aug)", "Kidal (31 Oct)", "Gao (liquidation site)"} <= labels

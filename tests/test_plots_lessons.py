@@ -1,4 +1,5 @@
 """Unit tests of the row-chart helpers of notebooks 01 and 02 (and the panels of 03)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,12 +33,14 @@ DAY = pd.Timestamp
 
 
 def departures():
-    return pd.DataFrame({
-        "country": ["France", "Sweden", "Germany", "United Kingdom"],
-        "announced": [DAY("2022-02-17"), DAY("2022-03-01"), DAY("2022-11-22"), DAY("2022-11-14")],
-        "left": [DAY("2022-08-15"), DAY("2023-06-30"), DAY("2023-12-15"), pd.NaT],
-        "group": ["other", "mission", "mission", "mission"],
-    })
+    return pd.DataFrame(
+        {
+            "country": ["France", "Sweden", "Germany", "United Kingdom"],
+            "announced": [DAY("2022-02-17"), DAY("2022-03-01"), DAY("2022-11-22"), DAY("2022-11-14")],
+            "left": [DAY("2022-08-15"), DAY("2023-06-30"), DAY("2023-12-15"), pd.NaT],
+            "group": ["other", "mission", "mission", "mission"],
+        }
+    )
 
 
 def test_spans_draw_a_row_per_item_first_at_the_top():
@@ -71,8 +74,9 @@ def test_spans_are_dotted_after_the_cutoff_and_open_ones_stop_there():
 def test_spans_colour_by_group_in_the_order_given():
     fig, ax = plots.figure()
     rows = departures()
-    plots.spans(ax, rows["announced"], rows["left"], rows["country"], groups=rows["group"],
-                group_order=["mission", "other"])
+    plots.spans(
+        ax, rows["announced"], rows["left"], rows["country"], groups=rows["group"], group_order=["mission", "other"]
+    )
     starts = sorted(lines_with(ax, marker="o"), key=lambda line: line.get_ydata()[0])
     assert to_rgb(starts[0].get_color()) == to_rgb(plots.PALETTE[1]), "France, 'other', takes the second colour"
     assert all(to_rgb(line.get_color()) == to_rgb(plots.PALETTE[0]) for line in starts[1:])
@@ -100,20 +104,39 @@ def test_spans_check_their_input():
 
 # ------------------------------------------------------------------ dot rows
 
+
 def claims():
-    return pd.DataFrame({
-        "figure": [10, 97, 46, 9, 2, 10, 47],
-        "counts": ["soldiers A", "soldiers A", "fighters A", "fighters A", "soldiers B", "soldiers B", "soldiers B"],
-        "claimant": ["government", "armed group", "government", "armed group", "government", "armed group",
-                     "armed group"],
-    })
+    return pd.DataFrame(
+        {
+            "figure": [10, 97, 46, 9, 2, 10, 47],
+            "counts": [
+                "soldiers A",
+                "soldiers A",
+                "fighters A",
+                "fighters A",
+                "soldiers B",
+                "soldiers B",
+                "soldiers B",
+            ],
+            "claimant": [
+                "government",
+                "armed group",
+                "government",
+                "armed group",
+                "government",
+                "armed group",
+                "armed group",
+            ],
+        }
+    )
 
 
 def test_dot_rows_put_rival_figures_on_one_row_each():
     fig, ax = plots.figure()
     table = claims()
-    drawn = plots.dot_rows(ax, table["figure"], table["counts"], table["claimant"],
-                           group_order=["government", "armed group", "news"])
+    drawn = plots.dot_rows(
+        ax, table["figure"], table["counts"], table["claimant"], group_order=["government", "armed group", "news"]
+    )
     assert tick_labels(ax) == ["soldiers A", "fighters A", "soldiers B"], "rows in order of first appearance"
     low, high = ax.get_ylim()
     assert low > high, "first row at the top"
@@ -174,10 +197,16 @@ def test_dot_rows_check_lengths():
 
 # ------------------------------------------------------------------ bar rows
 
+
 def test_bar_rows_one_bar_per_item_in_order_styled_by_group():
     fig, ax = plots.figure()
-    drawn = plots.bar_rows(ax, [80, 833, 890, None], ["14/15 a", "14/15 b", "14/15 c", "20/21 d"],
-                           ["unclear", "mission", "total", "mission"], group_order=["mission", "total", "unclear"])
+    drawn = plots.bar_rows(
+        ax,
+        [80, 833, 890, None],
+        ["14/15 a", "14/15 b", "14/15 c", "20/21 d"],
+        ["unclear", "mission", "total", "mission"],
+        group_order=["mission", "total", "unclear"],
+    )
     assert tick_labels(ax) == ["14/15 a", "14/15 b", "14/15 c", "20/21 d"]
     low, high = ax.get_ylim()
     assert low > high, "first bar at the top"
@@ -197,10 +226,12 @@ def test_bar_rows_check_lengths():
 
 # ------------------------------------------------------------------ qualified columns and callouts
 
+
 def test_qualified_columns_style_each_column_and_use_its_qualifiers():
     fig, ax = plots.figure()
-    table = pd.DataFrame({"date": [1, 2, 3], "total": [170, 190, 220], "total_qualifier": ["", ">", ""],
-                          "hostile": [100, None, 130]})
+    table = pd.DataFrame(
+        {"date": [1, 2, 3], "total": [170, 190, 220], "total_qualifier": ["", ">", ""], "hostile": [100, None, 130]}
+    )
     drawn = plots.qualified_columns(ax, table, x="date", columns={"total": "all causes", "hostile": "hostile acts"})
     assert set(drawn["total"]) == {"", ">"}
     assert list(drawn["hostile"][""].get_xdata()) == [1, 3], "missing values skipped"
@@ -217,13 +248,23 @@ def test_callout_writes_a_note_beside_a_point():
 
 # ------------------------------------------------------------------ category panels
 
+
 def test_category_panels_one_panel_per_group_and_one_legend():
     years = ["2013/14", "2014/15", "2015/16"]
     fig, axes = plots.figure(nrows=2, sharex=True, sharey=True)
-    missing = plots.category_panels(axes, years, panels=["mission", "mission", "total"],
-                                    at=["2013/14", "2015/16", "2014/15"], values=[600, 900, 890],
-                                    qualifiers=["~", ">", ""], panel_order=["mission", "total"], title="Scope: {}",
-                                    y_label="Budget (USD million)", label="figure", missing_label="none of this scope")
+    missing = plots.category_panels(
+        axes,
+        years,
+        panels=["mission", "mission", "total"],
+        at=["2013/14", "2015/16", "2014/15"],
+        values=[600, 900, 890],
+        qualifiers=["~", ">", ""],
+        panel_order=["mission", "total"],
+        title="Scope: {}",
+        y_label="Budget (USD million)",
+        label="figure",
+        missing_label="none of this scope",
+    )
     assert missing == {"mission": ["2014/15"], "total": ["2013/14", "2015/16"]}
     assert [ax.get_title(loc="left") for ax in axes] == ["Scope: mission", "Scope: total"]
     assert all(ax.get_ylabel() == "Budget (USD million)" for ax in axes)

@@ -3,6 +3,7 @@
 A card may show only what was known on 29-30 June 2023: nothing dated later, and
 never how a delegation voted on resolution 2690 (the class votes first).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,7 +18,9 @@ HEARING = set(roles.HEARING)
 #: Phrases that would give away the vote of 30 June 2023.
 VOTE_GIVEAWAYS = re.compile(
     r"\b2690\b|15\s*[-–]\s*0|\bunanim|voted (?:for|in favou?r of|yes on) (?:the|this) (?:resolution|text|draft)"
-    r"|supported the resolution|satisfied with the drawdown plan|we voted|adopted", re.IGNORECASE)
+    r"|supported the resolution|satisfied with the drawdown plan|we voted|adopted",
+    re.IGNORECASE,
+)
 
 
 @pytest.fixture(scope="module")
@@ -113,8 +116,16 @@ def test_cards_never_read_the_columns_that_report_the_vote_or_later_events(monke
         table = real_load(name, *args, **kwargs)
         if name == "council_positions_2023":
             table = table.copy()
-            for column in ("vote_2690", "vote_note", "statement_30_jun", "stated_position", "key_concerns", "note",
-                           "short_quote", "source"):
+            for column in (
+                "vote_2690",
+                "vote_note",
+                "statement_30_jun",
+                "stated_position",
+                "key_concerns",
+                "note",
+                "short_quote",
+                "source",
+            ):
                 if column in table.columns:
                     table[column] = secret
         if name == "security_council_2023":
@@ -142,8 +153,11 @@ def test_in_the_room_follows_the_seat():
 def test_leans_come_from_the_zero_draft():
     draft = data.load("zero_draft_clauses")
     swiss = {(lean.clause, lean.option_id) for lean in roles.card("Switzerland").leans}
-    expected = {(r.clause_title, r.option_id) for r in draft.itertuples()
-                if r.bracketed and isinstance(r.closest_to, str) and "Switzerland" in r.closest_to.split("; ")}
+    expected = {
+        (r.clause_title, r.option_id)
+        for r in draft.itertuples()
+        if r.bracketed and isinstance(r.closest_to, str) and "Switzerland" in r.closest_to.split("; ")
+    }
     assert swiss == expected and len(swiss) == 2
     assert {lean.option_id for lean in roles.card("France").leans} == {"A"}
     assert roles.card("China").leans == ()
@@ -155,6 +169,7 @@ def test_unknown_card_names_the_cards():
 
 
 # ------------------------------------------------------------------ printing
+
 
 def test_html_is_self_contained_with_one_page_per_card(every_card):
     page = roles.cards_html(every_card)

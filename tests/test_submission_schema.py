@@ -6,6 +6,7 @@ would add over a second per 1,000 hand-ins, about 9 s for 1,000 students with
 every notebook (``benchmarks/bench_grading.py`` prints the figure), which the
 10-second goal cannot absorb. These cases keep the two from drifting apart.
 """
+
 import copy
 
 import jsonschema
@@ -20,8 +21,14 @@ def valid_document():
         "00.ceiling_2016": {"type": "number", "value": 13289.0, "saved_at": "2026-11-30T10:01:00Z"},
         "00.consent": {"type": "written", "value": "Consent <b>matters</b> — é", "saved_at": "2026-11-30T10:02:00Z"},
     }
-    return submission.build("00_start_here", {"id": "s-001", "name": "Aminata Traoré"}, answers,
-                            "2026-11-30T09:00:00Z", "2026-11-30T11:00:00Z", "0.1.0")
+    return submission.build(
+        "00_start_here",
+        {"id": "s-001", "name": "Aminata Traoré"},
+        answers,
+        "2026-11-30T09:00:00Z",
+        "2026-11-30T11:00:00Z",
+        "0.1.0",
+    )
 
 
 def mutations():

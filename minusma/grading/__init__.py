@@ -18,6 +18,7 @@ Problems never stop the run: each becomes a row of ``problems.csv``
 and student text is escaped wherever it is shown (:mod:`.names`, autoescaping
 templates). The grading widget for written answers is :mod:`.hand_widget`.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -48,8 +49,9 @@ def _inside(child: Path, parent: Path) -> bool:
     return True
 
 
-def _merge_hand_scores(paths_given: Iterable[Path], rubric: Rubric
-                       ) -> tuple[dict[tuple[str, str], HandScore], list[Problem], str]:
+def _merge_hand_scores(
+    paths_given: Iterable[Path], rubric: Rubric
+) -> tuple[dict[tuple[str, str], HandScore], list[Problem], str]:
     """Every hand-scores file, later files winning; a problem where two files disagree."""
     merged: dict[tuple[str, str], HandScore] = {}
     problems: list[Problem] = []
@@ -59,17 +61,30 @@ def _merge_hand_scores(paths_given: Iterable[Path], rubric: Rubric
         for key, score in sorted(scores.items()):
             earlier = merged.get(key)
             if earlier is not None and (earlier.levels, earlier.comment) != (score.levels, score.comment):
-                found.append(Problem(Path(path).name, "", f"{key[0]}, {key[1]} is scored differently in an "
-                                                          "earlier hand-scores file", "used this file's scores"))
+                found.append(
+                    Problem(
+                        Path(path).name,
+                        "",
+                        f"{key[0]}, {key[1]} is scored differently in an earlier hand-scores file",
+                        "used this file's scores",
+                    )
+                )
             merged[key] = score
         problems.extend(found)
         labels.append(Path(path).name)
     return merged, problems, " + ".join(labels) or "hand scores"
 
 
-def grade_folder(submissions_dir: Path, out_dir: Path, *, solutions_dir: Path | None = None,
-                 max_bytes: int = DEFAULT_MAX_BYTES, hand_scores: Iterable[Path] = (),
-                 rubric: Rubric | None = None, course: Course | None = None) -> ClassGrades:
+def grade_folder(
+    submissions_dir: Path,
+    out_dir: Path,
+    *,
+    solutions_dir: Path | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    hand_scores: Iterable[Path] = (),
+    rubric: Rubric | None = None,
+    course: Course | None = None,
+) -> ClassGrades:
     """Grade every hand-in under ``submissions_dir`` and write the grades folder ``out_dir``; return the grades.
 
     ``hand_scores`` are filled grading sheets (``.csv``) or widget scores
@@ -82,8 +97,10 @@ def grade_folder(submissions_dir: Path, out_dir: Path, *, solutions_dir: Path | 
     """
     submissions_dir, out_dir = Path(submissions_dir), Path(out_dir)
     if out_dir.resolve() == submissions_dir.resolve():
-        raise FolderError("the grades folder must not be the submissions folder itself: the grades would be read "
-                          "back as hand-ins next time. Use another folder, e.g. --out grades/00.")
+        raise FolderError(
+            "the grades folder must not be the submissions folder itself: the grades would be read "
+            "back as hand-ins next time. Use another folder, e.g. --out grades/00."
+        )
     check_writable(out_dir, OUTPUT_FILES, (FEEDBACK_DIR,))
     rubric = rubric or load_rubric()
     merged, hand_problems, label = _merge_hand_scores(hand_scores, rubric)

@@ -3,6 +3,7 @@
 Run ``python -m minusma grade --help`` for the options; the instructor guide
 (``instructor/README.md``) explains every output file and column.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -62,20 +63,49 @@ def _positive_bytes(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m minusma grade", description=DESCRIPTION, epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("submissions", metavar="SUBMISSIONS_DIR", type=Path,
-                        help="folder holding the downloaded hand-in files (searched recursively)")
-    parser.add_argument("--out", metavar="GRADES_DIR", type=Path, required=True,
-                        help="folder to write the grades into (created if missing; our files in it are replaced)")
-    parser.add_argument("--solutions", metavar="DIR", type=Path, default=None,
-                        help="solutions notebooks to take questions and keys from (default: the course's solutions/)")
-    parser.add_argument("--max-bytes", metavar="N", type=_positive_bytes, default=DEFAULT_MAX_BYTES,
-                        help=f"skip files larger than N bytes, unread (default {DEFAULT_MAX_BYTES:,} = 2 MiB)")
-    parser.add_argument("--hand-scores", metavar="FILE", type=Path, action="append", default=[],
-                        help="merge hand scores: a filled hand_grading.csv or a hand_scores.json (repeatable)")
-    parser.add_argument("--rubric", metavar="FILE", type=Path, default=None,
-                        help="rubric file (default: instructor/rubric.yaml)")
+        prog="python -m minusma grade",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "submissions",
+        metavar="SUBMISSIONS_DIR",
+        type=Path,
+        help="folder holding the downloaded hand-in files (searched recursively)",
+    )
+    parser.add_argument(
+        "--out",
+        metavar="GRADES_DIR",
+        type=Path,
+        required=True,
+        help="folder to write the grades into (created if missing; our files in it are replaced)",
+    )
+    parser.add_argument(
+        "--solutions",
+        metavar="DIR",
+        type=Path,
+        default=None,
+        help="solutions notebooks to take questions and keys from (default: the course's solutions/)",
+    )
+    parser.add_argument(
+        "--max-bytes",
+        metavar="N",
+        type=_positive_bytes,
+        default=DEFAULT_MAX_BYTES,
+        help=f"skip files larger than N bytes, unread (default {DEFAULT_MAX_BYTES:,} = 2 MiB)",
+    )
+    parser.add_argument(
+        "--hand-scores",
+        metavar="FILE",
+        type=Path,
+        action="append",
+        default=[],
+        help="merge hand scores: a filled hand_grading.csv or a hand_scores.json (repeatable)",
+    )
+    parser.add_argument(
+        "--rubric", metavar="FILE", type=Path, default=None, help="rubric file (default: instructor/rubric.yaml)"
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="print only errors")
     return parser
 
@@ -93,8 +123,10 @@ def _submissions_problem(folder: Path) -> str | None:
     if folder.is_dir():
         return None
     if folder.is_file() and (folder.suffix.lower() == ".zip" or _starts_like_zip(folder)):
-        return (f"{folder} is a zip file: unzip it into a folder first (e.g. `unzip {folder.name} -d "
-                f"submissions/00`) and give that folder.")
+        return (
+            f"{folder} is a zip file: unzip it into a folder first (e.g. `unzip {folder.name} -d "
+            f"submissions/00`) and give that folder."
+        )
     if folder.is_file():
         return f"{folder} is a file; give the folder that holds the hand-in files."
     return f"the submissions folder {folder} does not exist."
@@ -103,16 +135,20 @@ def _submissions_problem(folder: Path) -> str | None:
 def _report(grades: ClassGrades, out: Path) -> None:
     """The summary printed after a run: what was graded, what needs the instructor."""
     written_total, written_scored = len(grades.hand_items), grades.written_scored
-    print(f"Graded {len(grades.students)} students in {len(grades.notebooks)} notebook(s) from "
-          f"{grades.files_read} files.")
+    print(
+        f"Graded {len(grades.students)} students in {len(grades.notebooks)} notebook(s) from {grades.files_read} files."
+    )
     print(f"Problems: {len(grades.problems)}" + (f" (see {PROBLEMS})" if grades.problems else ""))
     if written_total == written_scored:
-        print(f"Written answers: {written_total}, all scored and merged." if written_total
-              else "Written answers: none.")
+        print(
+            f"Written answers: {written_total}, all scored and merged." if written_total else "Written answers: none."
+        )
     else:
-        print(f"Written answers: {written_total - written_scored} of {written_total} still to grade "
-              f"({written_scored} scored and merged). Grade them in {SHEET_NAME} or instructor/grade_written.ipynb, "
-              "then run again with --hand-scores; until then they are 'pending' and not counted.")
+        print(
+            f"Written answers: {written_total - written_scored} of {written_total} still to grade "
+            f"({written_scored} scored and merged). Grade them in {SHEET_NAME} or instructor/grade_written.ipynb, "
+            "then run again with --hand-scores; until then they are 'pending' and not counted."
+        )
     print(f"Wrote {GRADEBOOK}, {QUESTIONS}, {PROBLEMS}, {SHEET_NAME}, {FEEDBACK_DIR}/ and {SUMMARY_HTML} in {out}")
 
 
@@ -128,14 +164,22 @@ def main(argv: list[str] | None = None) -> int:
     problem = _submissions_problem(args.submissions)
     solutions = args.solutions if args.solutions is not None else paths.SOLUTIONS_DIR
     if problem is None and (not solutions.is_dir() or not any(solutions.glob("*.ipynb"))):
-        problem = (f"no solutions notebooks in {paths.display_path(solutions)}; the keys come from there "
-                   "(use --solutions DIR to point elsewhere).")
+        problem = (
+            f"no solutions notebooks in {paths.display_path(solutions)}; the keys come from there "
+            "(use --solutions DIR to point elsewhere)."
+        )
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
     try:
-        grades = grade_folder(args.submissions, args.out, solutions_dir=solutions, max_bytes=args.max_bytes,
-                              hand_scores=args.hand_scores, rubric=load_rubric(args.rubric))
+        grades = grade_folder(
+            args.submissions,
+            args.out,
+            solutions_dir=solutions,
+            max_bytes=args.max_bytes,
+            hand_scores=args.hand_scores,
+            rubric=load_rubric(args.rubric),
+        )
     except FolderError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -143,8 +187,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {_error_text(exc)}", file=sys.stderr)
         return 1
     except Exception as exc:  # a bug of ours: one line, not a traceback, and the grades folder is untouched
-        print(f"error: the grading stopped ({type(exc).__name__}: {exc}); the grades folder was left as it was. "
-              "Please report this to the course maintainers.", file=sys.stderr)
+        print(
+            f"error: the grading stopped ({type(exc).__name__}: {exc}); the grades folder was left as it was. "
+            "Please report this to the course maintainers.",
+            file=sys.stderr,
+        )
         return 1
     if not grades.course.notebooks:
         print(f"error: none of the solutions notebooks could be read; see {PROBLEMS} in {args.out}.", file=sys.stderr)

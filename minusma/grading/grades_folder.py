@@ -17,6 +17,7 @@ beside last run's feedback pages. Now:
 Only the grader's own files are touched: the instructor's files in the
 folder (``hand_scores.json``, notes, set-aside copies) stay as they are.
 """
+
 from __future__ import annotations
 
 import os
@@ -43,8 +44,10 @@ def _probe(folder: Path) -> None:
     try:
         fd, name = tempfile.mkstemp(prefix=".minusma-write-test-", dir=folder)
     except OSError as exc:
-        raise OutputFolderError(f"cannot write into {folder} ({_reason(exc)}); make it writable or choose "
-                                "another --out folder. Nothing was changed.") from None
+        raise OutputFolderError(
+            f"cannot write into {folder} ({_reason(exc)}); make it writable or choose "
+            "another --out folder. Nothing was changed."
+        ) from None
     os.close(fd)
     os.unlink(name)
 
@@ -53,8 +56,9 @@ def check_writable(out_dir: Path, outputs: Iterable[str], subfolders: Iterable[s
     """Raise :class:`OutputFolderError` unless every output can be written into ``out_dir`` (created if missing)."""
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
-        raise OutputFolderError(f"{out_dir} is a file, not a folder: give --out a folder for the grades "
-                                "(it is created if missing).")
+        raise OutputFolderError(
+            f"{out_dir} is a file, not a folder: give --out a folder for the grades (it is created if missing)."
+        )
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -68,8 +72,9 @@ def check_writable(out_dir: Path, outputs: Iterable[str], subfolders: Iterable[s
             _probe(folder)
     for name in outputs:
         if (out_dir / name).is_dir():
-            raise OutputFolderError(f"{out_dir / name} is a folder, but the grades need a file of that name: "
-                                    "move it away.")
+            raise OutputFolderError(
+                f"{out_dir / name} is a folder, but the grades need a file of that name: move it away."
+            )
 
 
 def _write(path: Path, payload: bytes, durable: bool) -> None:
@@ -156,15 +161,20 @@ class StagedOutput:
         except OSError as exc:
             self._roll_back(done, made_dirs, aside, set_aside_first)
             if self._rollback_failed:
-                raise OutputFolderError(f"could not put the new grades in place in {self.out_dir} ({_reason(exc)}), "
-                                        f"nor put all the old ones back: the old files are in {self.root}.") from None
-            raise OutputFolderError(f"could not put the new grades in place in {self.out_dir} ({_reason(exc)}); "
-                                    "the previous grades were left as they were. Close any program that has these "
-                                    "files open and run again.") from None
+                raise OutputFolderError(
+                    f"could not put the new grades in place in {self.out_dir} ({_reason(exc)}), "
+                    f"nor put all the old ones back: the old files are in {self.root}."
+                ) from None
+            raise OutputFolderError(
+                f"could not put the new grades in place in {self.out_dir} ({_reason(exc)}); "
+                "the previous grades were left as they were. Close any program that has these "
+                "files open and run again."
+            ) from None
         return aside
 
-    def _roll_back(self, done: list[tuple[str, bool]], made_dirs: list[Path], aside: Path | None,
-                   aside_name: str | None) -> None:
+    def _roll_back(
+        self, done: list[tuple[str, bool]], made_dirs: list[Path], aside: Path | None, aside_name: str | None
+    ) -> None:
         for name, had_old in reversed(done):
             target = self.out_dir / name
             try:

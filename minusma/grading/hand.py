@@ -25,6 +25,7 @@ file that cannot be read, or is not a scores file, is renamed aside and never
 overwritten; if another grader's session changed it since we last read or
 wrote it, it is re-read and merged before every change.
 """
+
 from __future__ import annotations
 
 import csv
@@ -112,6 +113,7 @@ class HandScore:
 # The sheet (CSV)
 # --------------------------------------------------------------------------
 
+
 def sheet_columns(criteria: Iterable[str]) -> list[str]:
     return [*HEAD_COLUMNS, *criteria, *TAIL_COLUMNS]
 
@@ -161,8 +163,9 @@ def read_existing_sheet(path: Path, rubric: Rubric) -> SheetCarryOver:
     return carry
 
 
-def _live_row(item: HandItem, criteria_order: list[str], score: HandScore | None,
-              typed: Mapping[str, str]) -> list[Any]:
+def _live_row(
+    item: HandItem, criteria_order: list[str], score: HandScore | None, typed: Mapping[str, str]
+) -> list[Any]:
     cells = []
     for cid in criteria_order:
         if cid not in item.criteria:
@@ -171,9 +174,21 @@ def _live_row(item: HandItem, criteria_order: list[str], score: HandScore | None
             cells.append(str(score.levels[cid]))
         else:
             cells.append(csv_text(typed.get(cid, "")))  # a level that could not be read stays, to be corrected
-    return [item.pseudonym, item.notebook, item.question, item.rubric, fmt_points(item.max_points), *cells,
-            csv_text(score.comment) if score else "", item.words, item.word_range,
-            csv_text(item.prompt), csv_text(item.answer), item.sha, ""]
+    return [
+        item.pseudonym,
+        item.notebook,
+        item.question,
+        item.rubric,
+        fmt_points(item.max_points),
+        *cells,
+        csv_text(score.comment) if score else "",
+        item.words,
+        item.word_range,
+        csv_text(item.prompt),
+        csv_text(item.answer),
+        item.sha,
+        "",
+    ]
 
 
 def _kept_row(row: Mapping[str, str], criteria_order: list[str]) -> list[str]:
@@ -183,8 +198,7 @@ def _kept_row(row: Mapping[str, str], criteria_order: list[str]) -> list[str]:
     return [*head, *cells, *tail, KEPT_ROW]
 
 
-def render_sheet(items: list[HandItem], criteria_order: list[str],
-                 carry: SheetCarryOver | None = None) -> str:
+def render_sheet(items: list[HandItem], criteria_order: list[str], carry: SheetCarryOver | None = None) -> str:
     """The sheet as CSV text: one row per item, in the order given, then the kept rows of ``carry``.
 
     Levels and comments in ``carry`` are written back into the rows of their answers.
@@ -241,10 +255,15 @@ def _row_item(row: Mapping[str, str], criteria_order: list[str]) -> HandItem:
         max_points = 0.0
     present = [c for c in criteria_order if c in row]
     return HandItem(
-        pseudonym=row["pseudonym"].strip(), notebook=(row.get("notebook") or "").strip(),
-        question=row["question"].strip(), rubric=(row.get("rubric") or "").strip(), max_points=max_points,
+        pseudonym=row["pseudonym"].strip(),
+        notebook=(row.get("notebook") or "").strip(),
+        question=row["question"].strip(),
+        rubric=(row.get("rubric") or "").strip(),
+        max_points=max_points,
         criteria=tuple(c for c in present if (row.get(c) or "").strip() != NOT_APPLICABLE),
-        prompt=_uncsv(row.get("prompt")), answer=_uncsv(row.get("answer")), words=_whole_number(row.get("words")),
+        prompt=_uncsv(row.get("prompt")),
+        answer=_uncsv(row.get("answer")),
+        words=_whole_number(row.get("words")),
         word_range=(row.get("word_range") or "").strip(),
     )
 
@@ -256,12 +275,16 @@ def sheet_items(rows: list[dict[str, str]], criteria_order: Iterable[str]) -> li
     widget grades the answers of the last run.
     """
     criteria_order = list(criteria_order)
-    return [_row_item(row, criteria_order) for row in rows
-            if row.get("pseudonym") and row.get("question") and (row.get("in_this_run") or "").strip() != KEPT_ROW]
+    return [
+        _row_item(row, criteria_order)
+        for row in rows
+        if row.get("pseudonym") and row.get("question") and (row.get("in_this_run") or "").strip() != KEPT_ROW
+    ]
 
 
-def _row_levels(row: Mapping[str, str], rubric: Rubric, label: str, where: str,
-                problems: list[Problem]) -> dict[str, int]:
+def _row_levels(
+    row: Mapping[str, str], rubric: Rubric, label: str, where: str, problems: list[Problem]
+) -> dict[str, int]:
     levels: dict[str, int] = {}
     for cid in rubric.criteria:
         cell = (row.get(cid) or "").strip()
@@ -277,8 +300,9 @@ def _row_levels(row: Mapping[str, str], rubric: Rubric, label: str, where: str,
     return levels
 
 
-def sheet_scores(rows: list[dict[str, str]], rubric: Rubric,
-                 label: str) -> tuple[dict[tuple[str, str], HandScore], list[Problem]]:
+def sheet_scores(
+    rows: list[dict[str, str]], rubric: Rubric, label: str
+) -> tuple[dict[tuple[str, str], HandScore], list[Problem]]:
     """Levels and comments typed into a sheet. Bad cells are reported and left unused."""
     scores: dict[tuple[str, str], HandScore] = {}
     problems: list[Problem] = []
@@ -298,13 +322,18 @@ def sheet_scores(rows: list[dict[str, str]], rubric: Rubric,
 # The scores file (JSON), written by the widget
 # --------------------------------------------------------------------------
 
+
 def _entry_is_usable(entry: Any) -> bool:
     return (
-        isinstance(entry, dict) and isinstance(entry.get("levels"), dict)
-        and all(isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool)
-                for k, v in entry["levels"].items())
-        and isinstance(entry.get("comment", ""), str) and isinstance(entry.get("answer_sha", ""), str)
-        and isinstance(entry.get("scored_at"), str) and bool(ISO_PATTERN.match(entry["scored_at"]))
+        isinstance(entry, dict)
+        and isinstance(entry.get("levels"), dict)
+        and all(
+            isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) for k, v in entry["levels"].items()
+        )
+        and isinstance(entry.get("comment", ""), str)
+        and isinstance(entry.get("answer_sha", ""), str)
+        and isinstance(entry.get("scored_at"), str)
+        and bool(ISO_PATTERN.match(entry["scored_at"]))
     )
 
 
@@ -338,8 +367,10 @@ class ScoresFile(KeptDocument):
         return _scores_problem(document)
 
     def _notice(self, problem: str, aside_name: str) -> str:
-        return (f"The scores file {self.path.name} could not be used: {problem}. Nothing was deleted: "
-                f"it was kept as {aside_name} in the same folder, and the scores are saved in a new file.")
+        return (
+            f"The scores file {self.path.name} could not be used: {problem}. Nothing was deleted: "
+            f"it was kept as {aside_name} in the same folder, and the scores are saved in a new file."
+        )
 
     def _merge(self, theirs: dict[str, Any]) -> None:
         """The file on disk is the latest state: its entries replace ours unless ours is strictly newer.
@@ -371,6 +402,7 @@ class ScoresFile(KeptDocument):
 
         If the write fails, memory is put back as it was and the error is raised.
         """
+
         def put(document: dict[str, Any]) -> None:
             # Under the file's lock, on the latest document: another grader may
             # have scored other criteria of this answer, and keeps them.
@@ -400,8 +432,10 @@ def _refuse_workbooks(path: Path) -> None:
     except OSError:
         zipped = False
     if suffix in _WORKBOOK_SUFFIXES or (zipped and suffix != ".json"):
-        raise HandScoresError(f"{path.name} is a spreadsheet workbook ({suffix or 'zip'}), not CSV: in your "
-                              "spreadsheet program choose Save As > CSV (UTF-8), then give that .csv file")
+        raise HandScoresError(
+            f"{path.name} is a spreadsheet workbook ({suffix or 'zip'}), not CSV: in your "
+            "spreadsheet program choose Save As > CSV (UTF-8), then give that .csv file"
+        )
 
 
 def load_hand_scores(path: Path, rubric: Rubric) -> tuple[dict[tuple[str, str], HandScore], list[Problem]]:
@@ -430,8 +464,9 @@ def load_hand_scores(path: Path, rubric: Rubric) -> tuple[dict[tuple[str, str], 
             levels = {}
             for cid, value in entry["levels"].items():
                 if cid not in rubric.criteria:
-                    problems.append(Problem(label, "", f"{pseudonym}, {qid}: unknown criterion {shorten(cid, 30)!r}",
-                                            IGNORED))
+                    problems.append(
+                        Problem(label, "", f"{pseudonym}, {qid}: unknown criterion {shorten(cid, 30)!r}", IGNORED)
+                    )
                     continue
                 try:
                     levels[cid] = rubric.parse_level(value)

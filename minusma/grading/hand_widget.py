@@ -10,6 +10,7 @@ The grading command itself never imports this module (nor ipywidgets).
 Every piece of text from a student or a file is escaped with
 :mod:`markupsafe` (Jinja2's escaping) before it becomes HTML.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -53,15 +54,22 @@ class HandGrader:
     as the last line of a cell.
     """
 
-    def __init__(self, grades_dir: Path, *, rubric: Rubric | None = None, scores_path: Path | None = None,
-                 model_answers: Mapping[str, str] | None = None):
+    def __init__(
+        self,
+        grades_dir: Path,
+        *,
+        rubric: Rubric | None = None,
+        scores_path: Path | None = None,
+        model_answers: Mapping[str, str] | None = None,
+    ):
         self.grades_dir = Path(grades_dir)
         sheet = self.grades_dir / SHEET_NAME
         if not sheet.is_file():
             raise HandGradingError(
                 f"There is no {SHEET_NAME} in {display_path(self.grades_dir)}. Run "
                 "`python -m minusma grade SUBMISSIONS_FOLDER --out GRADES_FOLDER` first, then point "
-                "the grader at that grades folder.")
+                "the grader at that grades folder."
+            )
         self.rubric = rubric or load_rubric()
         self.items: list[HandItem] = sheet_items(read_sheet_rows(sheet), self.rubric.criteria)
         self.scores = ScoresFile(scores_path or self.grades_dir / SCORES_NAME)
@@ -104,27 +112,34 @@ class HandGrader:
         self._header = w.HTML()
         self._answer = w.HTML(layout=w.Layout(width="50%", padding="0 12px 0 0"))
         self._criteria = w.VBox(layout=w.Layout(width="50%"))
-        self._comment = w.Textarea(description="Comment:", placeholder="Optional: a sentence for the student",
-                                   continuous_update=False, layout=w.Layout(width="100%", height="5em"))
+        self._comment = w.Textarea(
+            description="Comment:",
+            placeholder="Optional: a sentence for the student",
+            continuous_update=False,
+            layout=w.Layout(width="100%", height="5em"),
+        )
         self._comment.observe(self._on_comment, names="value")
         self._previous = w.Button(description="Previous", icon="arrow-left", tooltip="The answer before this one")
         self._next = w.Button(description="Next", icon="arrow-right", tooltip="The next answer")
-        self._next_unscored = w.Button(description="Next unscored", icon="forward",
-                                       tooltip="The next answer that still needs a level")
+        self._next_unscored = w.Button(
+            description="Next unscored", icon="forward", tooltip="The next answer that still needs a level"
+        )
         self._previous.on_click(lambda _b: self.previous())
         self._next.on_click(lambda _b: self.next())
         self._next_unscored.on_click(lambda _b: self.go(self.first_unscored(self.index + 1)))
         self._status = w.HTML()
         self._model = w.Accordion(children=[w.HTML()], selected_index=None)
         self._model.set_title(0, "Model answer (for graders only)")
-        self.widget = w.VBox([
-            self._header,
-            w.HBox([self._answer, self._criteria]),
-            self._comment,
-            w.HBox([self._previous, self._next, self._next_unscored]),
-            self._status,
-            self._model,
-        ])
+        self.widget = w.VBox(
+            [
+                self._header,
+                w.HBox([self._answer, self._criteria]),
+                self._comment,
+                w.HBox([self._previous, self._next, self._next_unscored]),
+                self._status,
+                self._model,
+            ]
+        )
         self.widget.add_class("minusma-hand-grader")
 
     def _ipython_display_(self):  # so that `grader` as the last line of a cell shows the widget
@@ -159,16 +174,30 @@ class HandGrader:
     def _show_answer(self, item: HandItem) -> None:
         self._header.value = _html(
             "<b>Answer {} of {}</b> · {} · question <code>{}</code> ({}) · worth {} points · {} of {} answers fully "
-            "scored", self.index + 1, len(self.items), item.pseudonym, item.question, item.notebook,
-                             fmt_points(item.max_points), self.n_scored, len(self.items))
+            "scored",
+            self.index + 1,
+            len(self.items),
+            item.pseudonym,
+            item.question,
+            item.notebook,
+            fmt_points(item.max_points),
+            self.n_scored,
+            len(self.items),
+        )
         words = f"{item.words} words" + (f" (range {item.word_range})" if item.word_range else "")
         self._answer.value = _html(
             "<p><b>Question:</b> {}</p><p><b>Answer</b> ({}):</p>"
             '<div style="white-space:pre-wrap;border-left:3px solid #999;padding-left:8px">{}</div>',
-            item.prompt, words, item.answer)
+            item.prompt,
+            words,
+            item.answer,
+        )
         model = self.model_answers.get(item.question)
-        self._model.children[0].value = (_html('<div style="white-space:pre-wrap">{}</div>', model) if model
-                                         else "<i>No model answer found in solutions/.</i>")
+        self._model.children[0].value = (
+            _html('<div style="white-space:pre-wrap">{}</div>', model)
+            if model
+            else "<i>No model answer found in solutions/.</i>"
+        )
 
     def _show_criteria(self, item: HandItem, score: HandScore) -> None:
         w = _widgets()
@@ -181,11 +210,21 @@ class HandGrader:
                 continue
             chosen = score.levels.get(cid)
             share = shares[cid]
-            menu = w.Dropdown(options=options, value=_UNSCORED if chosen is None else chosen,
-                              description=f"{criterion.title} ({fmt_percent(share)})",
-                              style={"description_width": "initial"}, layout=w.Layout(width="auto"))
-            weight = w.HTML(_html('<div style="font-size:90%">Weight: {} of the points ({} of {}).</div>',
-                                  fmt_percent(share), fmt_points(share * item.max_points), fmt_points(item.max_points)))
+            menu = w.Dropdown(
+                options=options,
+                value=_UNSCORED if chosen is None else chosen,
+                description=f"{criterion.title} ({fmt_percent(share)})",
+                style={"description_width": "initial"},
+                layout=w.Layout(width="auto"),
+            )
+            weight = w.HTML(
+                _html(
+                    '<div style="font-size:90%">Weight: {} of the points ({} of {}).</div>',
+                    fmt_percent(share),
+                    fmt_points(share * item.max_points),
+                    fmt_points(item.max_points),
+                )
+            )
             help_text = w.HTML(self._descriptors_html(cid, chosen))
             menu.observe(lambda change, c=cid, h=help_text: self._on_level(c, change, h), names="value")
             self.level_menus[cid] = menu
@@ -242,8 +281,11 @@ class HandGrader:
         help_text.value = self._descriptors_html(criterion, level)
         shown = "cleared" if level is None else self.rubric.level(level).label
         done = self.n_scored
-        self._say(f"Saved: {self.rubric.criteria[criterion].title}: {shown}. {done} of {len(self.items)} answers "
-                  "fully scored.", "ok")
+        self._say(
+            f"Saved: {self.rubric.criteria[criterion].title}: {shown}. {done} of {len(self.items)} answers "
+            "fully scored.",
+            "ok",
+        )
 
     def _on_comment(self, change: Mapping[str, Any]) -> None:
         if self._loading or self.item is None:

@@ -17,6 +17,7 @@ Files are read one after another in one process: a class of 1,000 students
 with every notebook is read in a few seconds (``benchmarks/bench_grading.py``),
 so helper processes would add failure modes without a need.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -79,8 +80,16 @@ def parse_time(text: Any) -> datetime | None:
         return None
     year, month, day, hour, minute, second, fraction = match.groups()
     try:
-        return datetime(int(year), int(month), int(day), int(hour), int(minute), int(second),
-                        int((fraction or "0").ljust(6, "0")), tzinfo=UTC)
+        return datetime(
+            int(year),
+            int(month),
+            int(day),
+            int(hour),
+            int(minute),
+            int(second),
+            int((fraction or "0").ljust(6, "0")),
+            tzinfo=UTC,
+        )
     except ValueError:
         return None
 
@@ -115,8 +124,12 @@ class Submission:
 
     def sort_key(self) -> tuple[bool, datetime, datetime, str]:
         """Latest last: plausible real times, then hand-in time, first-answer time, file name (a stable tie-break)."""
-        return (self.plausible and self.submitted is not None, self.submitted or _EARLIEST, self.created or _EARLIEST,
-                self.file)
+        return (
+            self.plausible and self.submitted is not None,
+            self.submitted or _EARLIEST,
+            self.created or _EARLIEST,
+            self.file,
+        )
 
 
 @dataclass
@@ -164,8 +177,9 @@ def _read_limited(path: Path, rel: str, max_bytes: int) -> tuple[bytes | None, P
     if not stat.S_ISREG(info.st_mode):
         return None, Problem(rel, "", "not a regular file", IGNORED)
     if info.st_size > max_bytes:
-        return None, Problem(rel, "", f"too large ({info.st_size:,} bytes; the limit is {max_bytes:,})",
-                             "not read; " + NOT_GRADED)
+        return None, Problem(
+            rel, "", f"too large ({info.st_size:,} bytes; the limit is {max_bytes:,})", "not read; " + NOT_GRADED
+        )
     try:
         with open(path, "rb") as handle:
             payload = handle.read(max_bytes + 1)  # +1: a file that grew since lstat is still caught
@@ -237,27 +251,50 @@ def _parse(payload: bytes, rel: str) -> tuple[Any, Problem | None]:
         if PurePosixPath(rel).suffix.lower() in ("", ".zip"):
             return None, Problem(rel, "", "a zip archive: unzip it into the submissions folder and run again", IGNORED)
         # Word, Excel and OpenDocument files are zip archives too.
-        return None, Problem(rel, "", f"not a hand-in: {_kind_of_file(rel)} (hand-ins are the .json files the Hand "
-                                      "in button writes)", WRONG_FILE)
+        return None, Problem(
+            rel,
+            "",
+            f"not a hand-in: {_kind_of_file(rel)} (hand-ins are the .json files the Hand in button writes)",
+            WRONG_FILE,
+        )
     if _looks_like_utf16(payload):
-        return None, Problem(rel, "", "text saved as UTF-16, not the UTF-8 of a hand-in: the file was opened and "
-                                      "saved again in another program", WRONG_FILE)
+        return None, Problem(
+            rel,
+            "",
+            "text saved as UTF-16, not the UTF-8 of a hand-in: the file was opened and saved again in another program",
+            WRONG_FILE,
+        )
     try:
         text = payload.decode("utf-8-sig")  # tolerate a byte-order mark added by an editor
     except UnicodeDecodeError:
-        return None, Problem(rel, "", f"{_kind_of_file(rel)} holding binary data, not text, so not a hand-in",
-                             WRONG_FILE)
+        return None, Problem(
+            rel, "", f"{_kind_of_file(rel)} holding binary data, not text, so not a hand-in", WRONG_FILE
+        )
     try:
         document = json.loads(text, object_pairs_hook=_refuse_duplicate_keys)
     except _DuplicateKey as exc:
-        return None, Problem(rel, "", f"the key {shorten(repr(exc.key), 40)} appears twice in one object: edited by "
-                                      "hand (the Hand in button never writes that)", NOT_GRADED)
+        return None, Problem(
+            rel,
+            "",
+            f"the key {shorten(repr(exc.key), 40)} appears twice in one object: edited by "
+            "hand (the Hand in button never writes that)",
+            NOT_GRADED,
+        )
     except json.JSONDecodeError as exc:
         if PurePosixPath(rel).suffix.lower() != ".json":
-            return None, Problem(rel, "", f"not a hand-in: {_kind_of_file(rel)} whose content is not JSON (hand-ins "
-                                          "are the .json files the Hand in button writes)", WRONG_FILE)
-        return None, Problem(rel, "", f"malformed JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
-                                      "perhaps cut short or edited by hand", NOT_GRADED)
+            return None, Problem(
+                rel,
+                "",
+                f"not a hand-in: {_kind_of_file(rel)} whose content is not JSON (hand-ins "
+                "are the .json files the Hand in button writes)",
+                WRONG_FILE,
+            )
+        return None, Problem(
+            rel,
+            "",
+            f"malformed JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); perhaps cut short or edited by hand",
+            NOT_GRADED,
+        )
     except RecursionError:
         return None, _too_deep(rel)
     except ValueError:  # a number with thousands of digits (Python's int conversion limit)
@@ -268,8 +305,13 @@ def _parse(payload: bytes, rel: str) -> tuple[Any, Problem | None]:
 
 
 def _too_deep(rel: str) -> Problem:
-    return Problem(rel, "", f"nested too deeply (more than {MAX_DEPTH} levels of objects and lists); a hand-in is "
-                            "4 levels deep, so this file was not written by the Hand in button", NOT_GRADED)
+    return Problem(
+        rel,
+        "",
+        f"nested too deeply (more than {MAX_DEPTH} levels of objects and lists); a hand-in is "
+        "4 levels deep, so this file was not written by the Hand in button",
+        NOT_GRADED,
+    )
 
 
 def _identify_other_file(document: Any) -> tuple[str, str] | None:
@@ -277,21 +319,29 @@ def _identify_other_file(document: Any) -> tuple[str, str] | None:
     if not isinstance(document, dict):
         return "JSON, but not a hand-in (not an object)", IGNORED
     if "cells" in document and "nbformat" in document:
-        return ("a notebook, not a hand-in: the student should press 'Hand in' in the notebook and "
-                "upload the .json file it writes"), NOT_GRADED
+        return (
+            "a notebook, not a hand-in: the student should press 'Hand in' in the notebook and "
+            "upload the .json file it writes"
+        ), NOT_GRADED
     found = document.get("format")
     if found == ANSWERS_FORMAT:
-        return ("the student's answers file, not a hand-in: ask for the file the 'Hand in' button "
-                "writes (it carries the student's name and id)"), NOT_GRADED
+        return (
+            "the student's answers file, not a hand-in: ask for the file the 'Hand in' button "
+            "writes (it carries the student's name and id)"
+        ), NOT_GRADED
     if found == SUBMISSION_FORMAT:
         return None
     family, _, version = found.partition("/") if isinstance(found, str) else ("", "", "")
     if family == SUBMISSION_FORMAT.partition("/")[0]:
         if version.isdigit() and int(version) > int(SUBMISSION_FORMAT.partition("/")[2]):
-            return (f"a hand-in from a newer version of the course (format {shorten(found, 40)}); this grader reads "
-                    f"{SUBMISSION_FORMAT}"), UPDATE_GRADER
-        return (f"a hand-in in an unknown format ({shorten(found, 40)}); this grader reads {SUBMISSION_FORMAT}",
-                NOT_GRADED)
+            return (
+                f"a hand-in from a newer version of the course (format {shorten(found, 40)}); this grader reads "
+                f"{SUBMISSION_FORMAT}"
+            ), UPDATE_GRADER
+        return (
+            f"a hand-in in an unknown format ({shorten(found, 40)}); this grader reads {SUBMISSION_FORMAT}",
+            NOT_GRADED,
+        )
     return f"not a hand-in of this course (format {shorten(repr(found), 60)})", NOT_GRADED
 
 
@@ -341,15 +391,29 @@ def _fatal_errors(document: dict[str, Any], sid: str | None) -> tuple[list[str],
 def _time_problems(sub: Submission) -> list[Problem]:
     """Flags for times that cannot be real, or that contradict each other."""
     problems = []
-    for label, text, parsed in (("hand-in time", sub.submitted_at, sub.submitted),
-                                ("first-answer time", sub.created_at, sub.created)):
+    for label, text, parsed in (
+        ("hand-in time", sub.submitted_at, sub.submitted),
+        ("first-answer time", sub.created_at, sub.created),
+    ):
         if parsed is None:
-            problems.append(Problem(sub.file, sub.student_id, f"the {label} {shorten(text, 40)} is not a real date and "
-                                                              "time: the file was edited or damaged", GRADED_FLAGGED))
+            problems.append(
+                Problem(
+                    sub.file,
+                    sub.student_id,
+                    f"the {label} {shorten(text, 40)} is not a real date and time: the file was edited or damaged",
+                    GRADED_FLAGGED,
+                )
+            )
     if sub.submitted and sub.created and sub.submitted < sub.created:
-        problems.append(Problem(sub.file, sub.student_id,
-                                f"handed in ({sub.submitted_at}) before its first answer was saved ({sub.created_at}): "
-                                "a wrong clock or an edited file", GRADED_FLAGGED))
+        problems.append(
+            Problem(
+                sub.file,
+                sub.student_id,
+                f"handed in ({sub.submitted_at}) before its first answer was saved ({sub.created_at}): "
+                "a wrong clock or an edited file",
+                GRADED_FLAGGED,
+            )
+        )
     return problems
 
 
@@ -374,21 +438,33 @@ def read_submission(path: Path, rel: str, max_bytes: int) -> tuple[Submission | 
 
     problems: list[Problem] = []
     if id_errors:
-        problems.append(Problem(rel, shown_id,
-                                "student id has characters the course does not allow (only letters, digits, "
-                                ". - _); file names made from it are made safe", GRADED_FLAGGED))
+        problems.append(
+            Problem(
+                rel,
+                shown_id,
+                "student id has characters the course does not allow (only letters, digits, "
+                ". - _); file names made from it are made safe",
+                GRADED_FLAGGED,
+            )
+        )
     try:
         checksum_ok = verify_checksum(document)
     except (TypeError, ValueError):  # NaN or other values canonical JSON refuses
         checksum_ok = False
     if not checksum_ok:
-        problems.append(Problem(rel, shown_id, "checksum does not match the content: possibly edited after hand-in",
-                                GRADED_FLAGGED))
+        problems.append(
+            Problem(rel, shown_id, "checksum does not match the content: possibly edited after hand-in", GRADED_FLAGGED)
+        )
     version = document["module_version"]
     if version != __version__:
-        problems.append(Problem(rel, shown_id,
-                                f"made with module version {shorten(version, 30)}; grading with {__version__}",
-                                GRADED_FLAGGED))
+        problems.append(
+            Problem(
+                rel,
+                shown_id,
+                f"made with module version {shorten(version, 30)}; grading with {__version__}",
+                GRADED_FLAGGED,
+            )
+        )
     sub = Submission(
         file=rel,
         student_id=sid,
@@ -421,12 +497,18 @@ def flag_implausible_times(submissions: list[Submission]) -> list[Problem]:
             continue
         ahead = sub.submitted > middle
         sub.plausible = not ahead
-        problems.append(Problem(sub.file, sub.student_id,
-                                f"handed in on {sub.submitted:%Y-%m-%d}, more than a year "
-                                f"{'after' if ahead else 'before'} the class's hand-ins (around {middle:%Y-%m-%d}): "
-                                "a wrong clock or an edited file",
-                                "graded only if no other hand-in of that notebook has a plausible time; "
-                                "check with the student" if ahead else GRADED_FLAGGED))
+        problems.append(
+            Problem(
+                sub.file,
+                sub.student_id,
+                f"handed in on {sub.submitted:%Y-%m-%d}, more than a year "
+                f"{'after' if ahead else 'before'} the class's hand-ins (around {middle:%Y-%m-%d}): "
+                "a wrong clock or an edited file",
+                "graded only if no other hand-in of that notebook has a plausible time; check with the student"
+                if ahead
+                else GRADED_FLAGGED,
+            )
+        )
     return problems
 
 
@@ -443,8 +525,15 @@ def keep_latest(submissions: list[Submission]) -> tuple[list[Submission], list[P
         kept.append(latest)
         if len(group) == 1:
             continue
-        problems.append(Problem(latest.file, sid, f"{len(group)} hand-ins of {notebook}; this one is the latest "
-                                                  f"(handed in {shorten(latest.submitted_at, 40)})", GRADED_LATEST))
+        problems.append(
+            Problem(
+                latest.file,
+                sid,
+                f"{len(group)} hand-ins of {notebook}; this one is the latest "
+                f"(handed in {shorten(latest.submitted_at, 40)})",
+                GRADED_LATEST,
+            )
+        )
         for older in group[:-1]:
             when = shorten(older.submitted_at, 40)
             if older.sort_key()[0] or not latest.sort_key()[0]:
@@ -464,8 +553,15 @@ def _read_one(path: Path, rel: str, max_bytes: int) -> tuple[Submission | None, 
     except RecursionError:
         return None, [_too_deep(rel)]
     except Exception as exc:  # a bug of ours must cost one file, not the whole class
-        return None, [Problem(rel, "", f"could not be read ({type(exc).__name__}: {shorten(str(exc), 80)}); "
-                                       "please report this to the course maintainers", NOT_GRADED)]
+        return None, [
+            Problem(
+                rel,
+                "",
+                f"could not be read ({type(exc).__name__}: {shorten(str(exc), 80)}); "
+                "please report this to the course maintainers",
+                NOT_GRADED,
+            )
+        ]
 
 
 def read_folder(folder: Path, max_bytes: int = DEFAULT_MAX_BYTES, exclude: tuple[Path, ...] = ()) -> Intake:

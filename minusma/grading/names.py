@@ -17,6 +17,7 @@ names read the same in every file: points rounded half up with decimal
 arithmetic (:func:`round_points`), and names in one Unicode form
 (:func:`clean_name`).
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -3,6 +3,7 @@
 Every part of the grading run reports trouble by returning :class:`Problem`
 values instead of raising, so one bad submission never stops the class.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

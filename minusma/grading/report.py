@@ -12,6 +12,7 @@ guarded against spreadsheet formulas (:func:`minusma.grading.names.csv_text`).
 HTML pages come from the Jinja2 templates in ``templates/`` with autoescaping
 on, so every piece of text is escaped unless a template says otherwise.
 """
+
 from __future__ import annotations
 
 import csv
@@ -44,8 +45,15 @@ SUMMARY_PNG = "summary.png"
 FEEDBACK_DIR = "feedback"
 FEEDBACK_INDEX = "index.csv"
 #: Every file the command writes (feedback pages aside), relative to the grades folder.
-OUTPUT_FILES = (GRADEBOOK, QUESTIONS, PROBLEMS, SHEET_NAME, SUMMARY_HTML, SUMMARY_PNG,
-                f"{FEEDBACK_DIR}/{FEEDBACK_INDEX}")
+OUTPUT_FILES = (
+    GRADEBOOK,
+    QUESTIONS,
+    PROBLEMS,
+    SHEET_NAME,
+    SUMMARY_HTML,
+    SUMMARY_PNG,
+    f"{FEEDBACK_DIR}/{FEEDBACK_INDEX}",
+)
 
 QUESTION_COLUMNS = ("student_id", "notebook", "question", "type", "points", "max_points", "status", "checks", "note")
 PROBLEM_COLUMNS = ("file", "student_id", "problem", "action")
@@ -85,6 +93,7 @@ def _band(grade: QuestionGrade) -> str:
 # CSV
 # --------------------------------------------------------------------------
 
+
 def _utf8(text: str, bom: bool = False) -> bytes:
     """The bytes of an output file: UTF-8, with a byte-order mark for CSV files.
 
@@ -114,10 +123,18 @@ def gradebook_rows(grades: ClassGrades) -> tuple[list[str], list[list[str]]]:
     maximum = fmt_points(grades.total_maximum)
     rows = []
     for student in grades.students:
-        cells = [fmt_points(student.notebooks[nb].points) if nb in student.notebooks else ""
-                 for nb in grades.notebooks]
-        rows.append([csv_text(student.student_id), csv_text(student.name), *cells, fmt_points(student.total),
-                     fmt_points(student.possible), fmt_points(student.pending), maximum])
+        cells = [fmt_points(student.notebooks[nb].points) if nb in student.notebooks else "" for nb in grades.notebooks]
+        rows.append(
+            [
+                csv_text(student.student_id),
+                csv_text(student.name),
+                *cells,
+                fmt_points(student.total),
+                fmt_points(student.possible),
+                fmt_points(student.pending),
+                maximum,
+            ]
+        )
     return header, rows
 
 
@@ -129,9 +146,19 @@ def question_rows(grades: ClassGrades) -> list[list[str]]:
             if nb is None:
                 continue
             for q in nb.questions:
-                rows.append([csv_text(student.student_id), notebook, q.spec.id, q.spec.type, fmt_points(q.points),
-                             fmt_points(q.max_points), q.status, "" if q.checks is None else str(q.checks),
-                             csv_text(q.note)])
+                rows.append(
+                    [
+                        csv_text(student.student_id),
+                        notebook,
+                        q.spec.id,
+                        q.spec.type,
+                        fmt_points(q.points),
+                        fmt_points(q.max_points),
+                        q.status,
+                        "" if q.checks is None else str(q.checks),
+                        csv_text(q.note),
+                    ]
+                )
     return rows
 
 
@@ -143,12 +170,18 @@ def problem_rows(problems: Iterable[Problem]) -> list[list[str]]:
 # HTML
 # --------------------------------------------------------------------------
 
+
 @lru_cache(maxsize=1)
 def templates() -> jinja2.Environment:
     """The page templates, autoescaping every value they show."""
-    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True,
-                                     undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                                     keep_trailing_newline=True)
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
     environment.filters.update(points=fmt_points, percent=fmt_percent, shorten=shorten)
     return environment
 
@@ -229,14 +262,25 @@ def _criteria_view(q: QuestionGrade, grades: ClassGrades) -> tuple[CriterionView
     rows = []
     for cid, share in q.applied.shares.items():
         criterion, level = rubric.criteria[cid], levels.get(cid)
-        rows.append(CriterionView(criterion.title, share, None if level is None else rubric.level(level).label,
-                                  "" if level is None else criterion.descriptors[level]))
+        rows.append(
+            CriterionView(
+                criterion.title,
+                share,
+                None if level is None else rubric.level(level).label,
+                "" if level is None else criterion.descriptors[level],
+            )
+        )
     return tuple(rows)
 
 
 def _question_view(q: QuestionGrade, grades: ClassGrades) -> QuestionView:
-    return QuestionView(q, answer_view(q.spec, q.answer), STATUS_WORDS[q.status], _criteria_view(q, grades),
-                        q.hand.comment if q.hand else "")
+    return QuestionView(
+        q,
+        answer_view(q.spec, q.answer),
+        STATUS_WORDS[q.status],
+        _criteria_view(q, grades),
+        q.hand.comment if q.hand else "",
+    )
 
 
 def feedback_page(student: StudentGrade, grades: ClassGrades) -> str:
@@ -247,15 +291,26 @@ def feedback_page(student: StudentGrade, grades: ClassGrades) -> str:
         if nb is None:
             sections.append(SectionView(notebook, grades.maximum[notebook]))
             continue
-        sections.append(SectionView(notebook, grades.maximum[notebook], nb, _when(nb),
-                                    tuple(_question_view(q, grades) for q in nb.questions)))
-    return templates().get_template("feedback.html").render(
-        title=f"Feedback: {student.name}", student=student, sections=sections)
+        sections.append(
+            SectionView(
+                notebook,
+                grades.maximum[notebook],
+                nb,
+                _when(nb),
+                tuple(_question_view(q, grades) for q in nb.questions),
+            )
+        )
+    return (
+        templates()
+        .get_template("feedback.html")
+        .render(title=f"Feedback: {student.name}", student=student, sections=sections)
+    )
 
 
 # --------------------------------------------------------------------------
 # Class summary
 # --------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class QuestionStats:
@@ -288,8 +343,11 @@ def question_stats(grades: ClassGrades) -> list[QuestionStats]:
             for q in qs:
                 bands[_band(q)] += 1
             checks = [q.checks for q in qs if q.checks is not None]
-            stats.append(QuestionStats(notebook, s, len(qs), bands, _mean_fraction(qs),
-                                       statistics.median(checks) if checks else None))
+            stats.append(
+                QuestionStats(
+                    notebook, s, len(qs), bands, _mean_fraction(qs), statistics.median(checks) if checks else None
+                )
+            )
     return stats
 
 
@@ -322,11 +380,19 @@ def summary_figure(stats: list[QuestionStats], n_students: int, n_files: int) ->
             ax.text(0.5, 0.5, "No graded answers yet", transform=ax.transAxes, ha="center", va="center")
         ax.set_xlim(0, 100)
         ax.grid(axis="y", visible=False)
-        plots.label(ax, x="Share of students who handed in the notebook", x_unit="%", y="Question",
-                    title="How the class scored on each question")
+        plots.label(
+            ax,
+            x="Share of students who handed in the notebook",
+            x_unit="%",
+            y="Question",
+            title="How the class scored on each question",
+        )
         plots.legend(ax)
-        plots.source(fig, f"{n_files} hand-in files from {n_students} students, scored against solutions/ by "
-                          f"python -m minusma grade (module {__version__})")
+        plots.source(
+            fig,
+            f"{n_files} hand-in files from {n_students} students, scored against solutions/ by "
+            f"python -m minusma grade (module {__version__})",
+        )
         buffer = io.BytesIO()
         # No software or date stamp in the file, so the same grades give the same bytes.
         fig.savefig(buffer, format="png", metadata={"Software": None})
@@ -340,26 +406,47 @@ def _notebook_rows(grades: ClassGrades) -> list[dict[str, Any]]:
     for notebook in grades.notebooks:
         graded = [st.notebooks[notebook] for st in grades.students if notebook in st.notebooks]
         totals = [nb.points for nb in graded]
-        rows.append({"notebook": notebook, "hand_ins": len(totals), "maximum": grades.maximum[notebook],
-                     "mean": statistics.fmean(totals) if totals else 0.0,
-                     "median": statistics.median(totals) if totals else 0.0,
-                     "lowest": min(totals, default=0), "highest": max(totals, default=0),
-                     "pending": sum(1 for nb in graded for q in nb.questions if q.pending)})
+        rows.append(
+            {
+                "notebook": notebook,
+                "hand_ins": len(totals),
+                "maximum": grades.maximum[notebook],
+                "mean": statistics.fmean(totals) if totals else 0.0,
+                "median": statistics.median(totals) if totals else 0.0,
+                "lowest": min(totals, default=0),
+                "highest": max(totals, default=0),
+                "pending": sum(1 for nb in graded for q in nb.questions if q.pending),
+            }
+        )
     return rows
 
 
 def summary_page(grades: ClassGrades, stats: list[QuestionStats]) -> str:
-    return templates().get_template("summary.html").render(
-        title="Class summary: Leaving Mali", n_students=len(grades.students), files_read=grades.files_read,
-        n_problems=len(grades.problems), notebooks=_notebook_rows(grades), missed=most_missed(stats),
-        written_total=len(grades.hand_items), written_scored=grades.written_scored, sheet_name=SHEET_NAME,
-        figure=SUMMARY_PNG, bands=BANDS, stats=stats,
-        problem_kinds=sorted(Counter(p.action for p in grades.problems).items()))
+    return (
+        templates()
+        .get_template("summary.html")
+        .render(
+            title="Class summary: Leaving Mali",
+            n_students=len(grades.students),
+            files_read=grades.files_read,
+            n_problems=len(grades.problems),
+            notebooks=_notebook_rows(grades),
+            missed=most_missed(stats),
+            written_total=len(grades.hand_items),
+            written_scored=grades.written_scored,
+            sheet_name=SHEET_NAME,
+            figure=SUMMARY_PNG,
+            bands=BANDS,
+            stats=stats,
+            problem_kinds=sorted(Counter(p.action for p in grades.problems).items()),
+        )
+    )
 
 
 # --------------------------------------------------------------------------
 # The whole folder
 # --------------------------------------------------------------------------
+
 
 def _sheet(grades: ClassGrades, carry: SheetCarryOver) -> tuple[bytes, list[Problem]]:
     """The hand-grading sheet, keeping everything typed into the old one, and what to report about it."""
@@ -370,13 +457,25 @@ def _sheet(grades: ClassGrades, carry: SheetCarryOver) -> tuple[bytes, list[Prob
     used |= {c for row in kept for c in grades.rubric.criteria if (row.get(c) or "").strip() != "-" and c in row}
     criteria_order = [c for c in grades.rubric.criteria if c in used]
     if kept:
-        problems.append(Problem(SHEET_NAME, "", f"{len(kept)} row(s) with levels or comments for answers not in this "
-                                                "run (another submissions folder, or a hand-in missing) were kept at "
-                                                "the end of the sheet, marked in_this_run = no",
-                                "kept; nothing typed was dropped"))
+        problems.append(
+            Problem(
+                SHEET_NAME,
+                "",
+                f"{len(kept)} row(s) with levels or comments for answers not in this "
+                "run (another submissions folder, or a hand-in missing) were kept at "
+                "the end of the sheet, marked in_this_run = no",
+                "kept; nothing typed was dropped",
+            )
+        )
     if carry.unreadable:
-        problems.append(Problem(SHEET_NAME, "", f"the existing sheet could not be read ({carry.unreadable})",
-                                "set aside as hand_grading.corrupt-<time>.csv; a new sheet was written"))
+        problems.append(
+            Problem(
+                SHEET_NAME,
+                "",
+                f"the existing sheet could not be read ({carry.unreadable})",
+                "set aside as hand_grading.corrupt-<time>.csv; a new sheet was written",
+            )
+        )
     return _utf8(render_sheet(grades.hand_items, criteria_order, carry), bom=True), problems
 
 
@@ -385,8 +484,11 @@ def _stale_pages(out_dir: Path, written: set[str]) -> list[str]:
     folder = out_dir / FEEDBACK_DIR
     if not folder.is_dir():
         return []
-    return sorted(f"{FEEDBACK_DIR}/{p.name}" for p in folder.glob("*.html")
-                  if p.name not in written and SAFE_STEM_PATTERN.match(p.stem) and p.is_file())
+    return sorted(
+        f"{FEEDBACK_DIR}/{p.name}"
+        for p in folder.glob("*.html")
+        if p.name not in written and SAFE_STEM_PATTERN.match(p.stem) and p.is_file()
+    )
 
 
 def write_outputs(grades: ClassGrades, out_dir: Path) -> list[Problem]:

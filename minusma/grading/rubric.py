@@ -15,6 +15,7 @@ every other question (:func:`minusma.grading.names.round_points`), so
 criterion that applies has a level. Each criterion's share of the points
 (:meth:`AppliedCriteria.shares`) is shown to graders and students.
 """
+
 from __future__ import annotations
 
 import math
@@ -129,11 +130,14 @@ class Rubric:
                 for lv in self.levels:
                     if lv.name.lower() == cleaned.lower():
                         return lv.level
-                raise ValueError(f"{cleaned[:30]!r} is not a level; use "
-                                 + ", ".join(f"{lv.level} ({lv.name})" for lv in self.levels)) from None
+                raise ValueError(
+                    f"{cleaned[:30]!r} is not a level; use "
+                    + ", ".join(f"{lv.level} ({lv.name})" for lv in self.levels)
+                ) from None
         if not math.isfinite(number) or not number.is_integer() or int(number) not in {lv.level for lv in self.levels}:
-            raise ValueError(f"{text!r} is not a level; use a whole number from "
-                             f"{min(lv.level for lv in self.levels)} to {self.top}")
+            raise ValueError(
+                f"{text!r} is not a level; use a whole number from {min(lv.level for lv in self.levels)} to {self.top}"
+            )
         return int(number)
 
     def applied(self, spec: QuestionSpec, key: Any = None) -> AppliedCriteria:
@@ -147,8 +151,10 @@ class Rubric:
         named = key.get("rubric") if isinstance(key, Mapping) else None
         note = ""
         if named and named not in self.sets:
-            note = (f"the key names rubric {named!r}, which instructor/rubric.yaml does not define; "
-                    f"used {self.default_set!r}")
+            note = (
+                f"the key names rubric {named!r}, which instructor/rubric.yaml does not define; "
+                f"used {self.default_set!r}"
+            )
             named = None
         chosen = self.sets[named or self.default_set]
         if spec.criteria:
@@ -197,8 +203,11 @@ def _parse_levels(raw_levels: Any, where: str) -> list[Level]:
     _require(isinstance(raw_levels, list) and len(raw_levels) >= 2, where, "levels: give at least two levels")
     levels = []
     for item in raw_levels:
-        _require(isinstance(item, dict) and isinstance(item.get("level"), int) and isinstance(item.get("name"), str),
-                 where, "each level needs a whole-number 'level' and a 'name'")
+        _require(
+            isinstance(item, dict) and isinstance(item.get("level"), int) and isinstance(item.get("name"), str),
+            where,
+            "each level needs a whole-number 'level' and a 'name'",
+        )
         levels.append(Level(item["level"], item["name"].strip()))
     numbers = [lv.level for lv in levels]
     _require(len(set(numbers)) == len(numbers) and min(numbers) == 0, where, "levels must be distinct and start at 0")
@@ -212,17 +221,28 @@ def _parse_criterion(cid: str, body: Any, numbers: list[int], where: str) -> Cri
         _require(isinstance(body.get(name), str) and body[name].strip(), here, f"'{name}' must be a text")
     _require(_positive_number(body.get("weight")), here, "'weight' must be a number above 0")
     descriptors = body.get("descriptors")
-    _require(isinstance(descriptors, dict) and set(descriptors) == set(numbers), here,
-             f"'descriptors' must describe every level ({', '.join(map(str, sorted(numbers)))})")
+    _require(
+        isinstance(descriptors, dict) and set(descriptors) == set(numbers),
+        here,
+        f"'descriptors' must describe every level ({', '.join(map(str, sorted(numbers)))})",
+    )
     _require(all(isinstance(v, str) and v.strip() for v in descriptors.values()), here, "descriptors must be texts")
-    return Criterion(cid, body["title"].strip(), body["summary"].strip(), float(body["weight"]),
-                     {int(k): v.strip() for k, v in descriptors.items()})
+    return Criterion(
+        cid,
+        body["title"].strip(),
+        body["summary"].strip(),
+        float(body["weight"]),
+        {int(k): v.strip() for k, v in descriptors.items()},
+    )
 
 
 def _parse_set(rid: str, body: Any, criteria: Mapping[str, Criterion], where: str) -> RubricSet:
     here = f"{where}, rubric {rid}"
-    _require(isinstance(body, dict) and isinstance(body.get("criteria"), dict) and body["criteria"], here,
-             "expected 'criteria': {criterion: weight}")
+    _require(
+        isinstance(body, dict) and isinstance(body.get("criteria"), dict) and body["criteria"],
+        here,
+        "expected 'criteria': {criterion: weight}",
+    )
     for cid, weight in body["criteria"].items():
         _require(cid in criteria, here, f"unknown criterion {cid!r}")
         _require(_positive_number(weight), here, f"the weight of {cid} must be a number above 0")
@@ -243,8 +263,13 @@ def parse_rubric(document: Any, where: str = "rubric") -> Rubric:
     sets = {rid: _parse_set(rid, body, criteria, where) for rid, body in raw_sets.items()}
     default = document.get("default_rubric")
     _require(isinstance(default, str) and default in sets, where, "default_rubric must name one of the rubrics")
-    return Rubric(title=str(document.get("title", "Rubric")), levels=tuple(sorted(levels, key=lambda lv: -lv.level)),
-                  criteria=criteria, sets=sets, default_set=default)
+    return Rubric(
+        title=str(document.get("title", "Rubric")),
+        levels=tuple(sorted(levels, key=lambda lv: -lv.level)),
+        criteria=criteria,
+        sets=sets,
+        default_set=default,
+    )
 
 
 def load_rubric(path: Path | None = None) -> Rubric:

@@ -21,6 +21,7 @@ tolerances, Brier scores). This module adds the rules of *grading a class*:
   their latest hand-in. Ids equal but for capitals, and names shared by
   several ids, are flagged.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -108,8 +109,9 @@ class StudentGrade:
     @property
     def possible(self) -> float:
         """Points of everything settled for this student: handed-in notebooks' settled questions, missing ones whole."""
-        return round_points(sum(self.notebooks[nb].possible if nb in self.notebooks else most
-                                for nb, most in self.maximum.items()))
+        return round_points(
+            sum(self.notebooks[nb].possible if nb in self.notebooks else most for nb, most in self.maximum.items())
+        )
 
     @property
     def pending(self) -> float:
@@ -139,17 +141,20 @@ class ClassGrades:
     @property
     def written_scored(self) -> int:
         """Written answers scored on every criterion (the rest of :attr:`hand_items` waits for a grader)."""
-        return sum(1 for st in self.students for nb in st.notebooks.values() for q in nb.questions
-                   if q.status == "hand-scored")
+        return sum(
+            1 for st in self.students for nb in st.notebooks.values() for q in nb.questions if q.status == "hand-scored"
+        )
 
 
 # --------------------------------------------------------------------------
 # One question
 # --------------------------------------------------------------------------
 
+
 def _invalid(s: QuestionSpec, reason: str, answer: Any = None, checks: int | None = None) -> QuestionGrade:
-    return QuestionGrade(s, 0.0, "invalid", f"This answer could not be scored: {reason}", note=reason, answer=answer,
-                         checks=checks)
+    return QuestionGrade(
+        s, 0.0, "invalid", f"This answer could not be scored: {reason}", note=reason, answer=answer, checks=checks
+    )
 
 
 def _checks(entry: Any) -> int | None:
@@ -170,8 +175,9 @@ def score_answer(s: QuestionSpec, entry: Any, key: Any, schema_error: str | None
     if entry is None:
         return QuestionGrade(s, 0.0, "unanswered", score(s, None, key).feedback)
     if entry.get("type") != s.type:
-        return _invalid(s, f"saved as a {shorten(str(entry.get('type')), 30)} answer, but the question is {s.type}",
-                        checks=checks)
+        return _invalid(
+            s, f"saved as a {shorten(str(entry.get('type')), 30)} answer, but the question is {s.type}", checks=checks
+        )
     value = entry.get("value")
     try:
         validate_answer(s, value)
@@ -180,16 +186,25 @@ def score_answer(s: QuestionSpec, entry: Any, key: Any, schema_error: str | None
     try:
         result = score(s, value, key)
     except Exception as exc:  # a course-side fault must not stop the class: report it instead
-        return QuestionGrade(s, 0.0, "error", "This question could not be scored; your instructor has been told.",
-                             note=f"{type(exc).__name__}: {shorten(str(exc), 120)}", answer=value, checks=checks)
+        return QuestionGrade(
+            s,
+            0.0,
+            "error",
+            "This question could not be scored; your instructor has been told.",
+            note=f"{type(exc).__name__}: {shorten(str(exc), 120)}",
+            answer=value,
+            checks=checks,
+        )
     hint = result.hint if result.status != "correct" else ""
-    return QuestionGrade(s, round_points(result.points), result.status, result.feedback, hint, answer=value,
-                         checks=checks)
+    return QuestionGrade(
+        s, round_points(result.points), result.status, result.feedback, hint, answer=value, checks=checks
+    )
 
 
 # --------------------------------------------------------------------------
 # A class
 # --------------------------------------------------------------------------
+
 
 def _written_text(grade: QuestionGrade) -> str | None:
     """The text of a written answer that can go to a grader (None if there is none to grade)."""
@@ -202,87 +217,153 @@ def _word_range(s: QuestionSpec) -> str:
     return f"{s.words[0]}-{s.words[1]}" if s.words else ""
 
 
-def _grade_submission(sub: Submission, nb: NotebookQuestions, problems: list[Problem],
-                      errors: dict[tuple[str, str], list[str]]) -> list[QuestionGrade]:
+def _grade_submission(
+    sub: Submission, nb: NotebookQuestions, problems: list[Problem], errors: dict[tuple[str, str], list[str]]
+) -> list[QuestionGrade]:
     unknown = sorted(set(sub.answers) - set(nb.ids))
     if unknown:
         more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
         shown = ", ".join(shorten(q, 40) for q in unknown[:5]) + more
-        problems.append(Problem(sub.file, sub.student_id, f"answers to questions {nb.notebook} does not have: {shown}",
-                                "those answers ignored; the others were graded"))
+        problems.append(
+            Problem(
+                sub.file,
+                sub.student_id,
+                f"answers to questions {nb.notebook} does not have: {shown}",
+                "those answers ignored; the others were graded",
+            )
+        )
     grades = []
     for s in nb.specs:
         entry = sub.answers.get(s.id)
-        grade = score_answer(s, entry if isinstance(entry, dict) or entry is None else {},
-                             nb.keys.get(s.id), sub.answer_errors.get(s.id))
+        grade = score_answer(
+            s, entry if isinstance(entry, dict) or entry is None else {}, nb.keys.get(s.id), sub.answer_errors.get(s.id)
+        )
         if grade.status == "invalid":
-            problems.append(Problem(sub.file, sub.student_id, f"answer to {s.id} cannot be scored: {grade.note}",
-                                    SCORED_ZERO))
+            problems.append(
+                Problem(sub.file, sub.student_id, f"answer to {s.id} cannot be scored: {grade.note}", SCORED_ZERO)
+            )
         elif grade.status == "error":
             errors.setdefault((nb.notebook, s.id), []).append(grade.note)
         grades.append(grade)
     return grades
 
 
-def _apply_class_rules(grade: QuestionGrade, nb: NotebookQuestions, hand: HandScore | None,
-                       applied: AppliedCriteria | None, rubric: Rubric) -> QuestionGrade:
+def _apply_class_rules(
+    grade: QuestionGrade, nb: NotebookQuestions, hand: HandScore | None, applied: AppliedCriteria | None, rubric: Rubric
+) -> QuestionGrade:
     """Apply the class-level rules (pending questions, hand scores) to one scored answer."""
     s = grade.spec
     if s.type == "written" and _written_text(grade) is not None:
         points = rubric.points(s.points, applied, hand.levels) if (hand and applied) else None
         if points is not None:
-            return QuestionGrade(s, points, "hand-scored",
-                                 f"Scored with the rubric: {fmt_points(points)} of {fmt_points(s.points)} points.",
-                                 answer=grade.answer, hand=hand, applied=applied, checks=grade.checks)
+            return QuestionGrade(
+                s,
+                points,
+                "hand-scored",
+                f"Scored with the rubric: {fmt_points(points)} of {fmt_points(s.points)} points.",
+                answer=grade.answer,
+                hand=hand,
+                applied=applied,
+                checks=grade.checks,
+            )
         note = "written answer: waiting for hand scores" if not hand else "hand score incomplete"
-        return QuestionGrade(s, 0.0, "pending", grade.feedback, note=note, answer=grade.answer, hand=hand,
-                             applied=applied, checks=grade.checks)
+        return QuestionGrade(
+            s,
+            0.0,
+            "pending",
+            grade.feedback,
+            note=note,
+            answer=grade.answer,
+            hand=hand,
+            applied=applied,
+            checks=grade.checks,
+        )
     if s.id in nb.pending and grade.status not in ("invalid", "unanswered", "error"):
-        return QuestionGrade(s, 0.0, "pending", grade.feedback, note=nb.pending[s.id], answer=grade.answer,
-                             checks=grade.checks)
+        return QuestionGrade(
+            s, 0.0, "pending", grade.feedback, note=nb.pending[s.id], answer=grade.answer, checks=grade.checks
+        )
     return grade
 
 
-def _score_hand_ins(intake: Intake, course: Course, problems: list[Problem]
-                    ) -> list[tuple[Submission, NotebookQuestions, list[QuestionGrade]]]:
+def _score_hand_ins(
+    intake: Intake, course: Course, problems: list[Problem]
+) -> list[tuple[Submission, NotebookQuestions, list[QuestionGrade]]]:
     """Step 1: score every answer of every gradable hand-in."""
     errors: dict[tuple[str, str], list[str]] = {}
     scored = []
     for sub in sorted(intake.submissions, key=lambda s: (s.student_id, s.notebook)):
         nb = course.notebooks.get(sub.notebook)
         if nb is None:
-            problems.append(Problem(sub.file, sub.student_id,
-                                    f"unknown notebook {shorten(sub.notebook, 60)} (no such notebook in solutions/)",
-                                    NOT_GRADED))
+            problems.append(
+                Problem(
+                    sub.file,
+                    sub.student_id,
+                    f"unknown notebook {shorten(sub.notebook, 60)} (no such notebook in solutions/)",
+                    NOT_GRADED,
+                )
+            )
             continue
         scored.append((sub, nb, _grade_submission(sub, nb, problems, errors)))
     for (notebook, qid), notes in sorted(errors.items()):
-        problems.append(Problem(f"solutions/{notebook}.ipynb", "",
-                                f"question {qid} could not be scored for {len(notes)} hand-in(s): {notes[0]}",
-                                "scored 0 for them; tell the course maintainers"))
+        problems.append(
+            Problem(
+                f"solutions/{notebook}.ipynb",
+                "",
+                f"question {qid} could not be scored for {len(notes)} hand-in(s): {notes[0]}",
+                "scored 0 for them; tell the course maintainers",
+            )
+        )
     return scored
 
 
-def _check_hand_score(score: HandScore, item: HandItem, applied: AppliedCriteria, sub: Submission,
-                      hand_label: str, problems: list[Problem]) -> None:
+def _check_hand_score(
+    score: HandScore,
+    item: HandItem,
+    applied: AppliedCriteria,
+    sub: Submission,
+    hand_label: str,
+    problems: list[Problem],
+) -> None:
     qid = item.question
     if score.answer_sha and score.answer_sha != item.sha:
-        problems.append(Problem(hand_label, sub.student_id,
-                                f"{qid}: the answer changed (a newer hand-in) after it was scored",
-                                "used the scores given; check them"))
+        problems.append(
+            Problem(
+                hand_label,
+                sub.student_id,
+                f"{qid}: the answer changed (a newer hand-in) after it was scored",
+                "used the scores given; check them",
+            )
+        )
     extra = sorted(set(score.levels) - set(applied.ids))
     if extra:
-        problems.append(Problem(hand_label, sub.student_id,
-                                f"{qid}: levels for criteria that do not apply ({', '.join(extra)})", IGNORED))
+        problems.append(
+            Problem(
+                hand_label,
+                sub.student_id,
+                f"{qid}: levels for criteria that do not apply ({', '.join(extra)})",
+                IGNORED,
+            )
+        )
     missing = [c for c in applied.ids if score.levels.get(c) is None]
     if missing:
-        problems.append(Problem(hand_label, sub.student_id, f"{qid}: no level yet for {', '.join(missing)}",
-                                "left pending (not counted yet)"))
+        problems.append(
+            Problem(
+                hand_label,
+                sub.student_id,
+                f"{qid}: no level yet for {', '.join(missing)}",
+                "left pending (not counted yet)",
+            )
+        )
 
 
-def _hand_items(scored, course: Course, rubric: Rubric, hand_scores: Mapping[tuple[str, str], HandScore],
-                hand_label: str, problems: list[Problem]
-                ) -> tuple[list[HandItem], dict[tuple[str, str], AppliedCriteria]]:
+def _hand_items(
+    scored,
+    course: Course,
+    rubric: Rubric,
+    hand_scores: Mapping[tuple[str, str], HandScore],
+    hand_label: str,
+    problems: list[Problem],
+) -> tuple[list[HandItem], dict[tuple[str, str], AppliedCriteria]]:
     """Step 2: the written answers to grade by hand, and a check of the scores given so far."""
     items: list[HandItem] = []
     applied_for: dict[tuple[str, str], AppliedCriteria] = {}
@@ -297,11 +378,27 @@ def _hand_items(scored, course: Course, rubric: Rubric, hand_scores: Mapping[tup
             applied = rubric.applied(s, nb.keys.get(s.id))
             if applied.note and s.id not in noted_rubric:
                 noted_rubric.add(s.id)
-                problems.append(Problem(f"solutions/{nb.notebook}.ipynb", "", f"question {s.id}: {applied.note}",
-                                        "graded with the criteria that exist"))
+                problems.append(
+                    Problem(
+                        f"solutions/{nb.notebook}.ipynb",
+                        "",
+                        f"question {s.id}: {applied.note}",
+                        "graded with the criteria that exist",
+                    )
+                )
             applied_for[(alias, s.id)] = applied
-            item = HandItem(alias, nb.notebook, s.id, applied.rubric_id, float(s.points), applied.ids,
-                            s.prompt, text, word_count(text), _word_range(s))
+            item = HandItem(
+                alias,
+                nb.notebook,
+                s.id,
+                applied.rubric_id,
+                float(s.points),
+                applied.ids,
+                s.prompt,
+                text,
+                word_count(text),
+                _word_range(s),
+            )
             items.append(item)
             if (alias, s.id) in hand_scores:
                 _check_hand_score(hand_scores[(alias, s.id)], item, applied, sub, hand_label, problems)
@@ -309,25 +406,42 @@ def _hand_items(scored, course: Course, rubric: Rubric, hand_scores: Mapping[tup
     kept = [key for key in unmatched if hand_scores[key].kept_row]
     for alias, qid in unmatched:
         if not hand_scores[(alias, qid)].kept_row:
-            problems.append(Problem(hand_label, "",
-                                    f"a score for {alias}, {qid}, but no such written answer in this class", IGNORED))
+            problems.append(
+                Problem(
+                    hand_label, "", f"a score for {alias}, {qid}, but no such written answer in this class", IGNORED
+                )
+            )
     if kept:
-        problems.append(Problem(hand_label, "", f"{len(kept)} score(s) in rows kept from an earlier run (in_this_run = "
-                                                "no) are for answers not in this class either", IGNORED))
+        problems.append(
+            Problem(
+                hand_label,
+                "",
+                f"{len(kept)} score(s) in rows kept from an earlier run (in_this_run = "
+                "no) are for answers not in this class either",
+                IGNORED,
+            )
+        )
     items.sort(key=lambda it: (course.order(it.notebook), it.notebook, it.question, it.pseudonym))
     return items, applied_for
 
 
-def _gather_students(scored, course: Course, rubric: Rubric, hand_scores: Mapping[tuple[str, str], HandScore],
-                     applied_for: Mapping[tuple[str, str], AppliedCriteria],
-                     maximum: Mapping[str, float]) -> tuple[dict[str, StudentGrade], dict[str, list[Submission]]]:
+def _gather_students(
+    scored,
+    course: Course,
+    rubric: Rubric,
+    hand_scores: Mapping[tuple[str, str], HandScore],
+    applied_for: Mapping[tuple[str, str], AppliedCriteria],
+    maximum: Mapping[str, float],
+) -> tuple[dict[str, StudentGrade], dict[str, list[Submission]]]:
     """Step 3: class-level rules on every answer, gathered per student."""
     students: dict[str, StudentGrade] = {}
     hand_ins: dict[str, list[Submission]] = {}
     for sub, nb, grades in scored:
         alias = pseudonym(sub.student_id)
-        settled = [_apply_class_rules(g, nb, hand_scores.get((alias, g.spec.id)), applied_for.get((alias, g.spec.id)),
-                                      rubric) for g in grades]
+        settled = [
+            _apply_class_rules(g, nb, hand_scores.get((alias, g.spec.id)), applied_for.get((alias, g.spec.id)), rubric)
+            for g in grades
+        ]
         student = students.setdefault(sub.student_id, StudentGrade(sub.student_id, sub.name, maximum=maximum))
         student.notebooks[nb.notebook] = NotebookGrade(nb.notebook, sub, settled)
         hand_ins.setdefault(sub.student_id, []).append(sub)
@@ -343,15 +457,28 @@ def _identity_problems(students: Mapping[str, StudentGrade], hand_ins: Mapping[s
     for sid, subs in sorted(hand_ins.items()):
         names = sorted({sub.name for sub in subs})
         if len(names) > 1:
-            problems.append(Problem(latest[sid].file, sid,
-                                    "the name differs between hand-ins: " + " / ".join(shorten(n, 40) for n in names),
-                                    "used the name in the latest hand-in"))
-    for groups, describe in ((_groups(students, lambda st: st.name.casefold()), _shared_name),
-                             (_groups(students, lambda st: st.student_id.casefold()), _shared_id)):
+            problems.append(
+                Problem(
+                    latest[sid].file,
+                    sid,
+                    "the name differs between hand-ins: " + " / ".join(shorten(n, 40) for n in names),
+                    "used the name in the latest hand-in",
+                )
+            )
+    for groups, describe in (
+        (_groups(students, lambda st: st.name.casefold()), _shared_name),
+        (_groups(students, lambda st: st.student_id.casefold()), _shared_id),
+    ):
         for ids in groups:
             for sid in ids:
-                problems.append(Problem(latest[sid].file, sid, describe(ids, students),
-                                        "graded as separate students; merge by hand if it is one person"))
+                problems.append(
+                    Problem(
+                        latest[sid].file,
+                        sid,
+                        describe(ids, students),
+                        "graded as separate students; merge by hand if it is one person",
+                    )
+                )
     return problems
 
 
@@ -363,18 +490,26 @@ def _groups(students: Mapping[str, StudentGrade], key) -> list[list[str]]:
 
 
 def _shared_name(ids: list[str], students: Mapping[str, StudentGrade]) -> str:
-    return (f"{len(ids)} student ids share the name {shorten(students[ids[0]].name, 40)!r} "
-            f"({', '.join(ids)}): perhaps a mistyped id")
+    return (
+        f"{len(ids)} student ids share the name {shorten(students[ids[0]].name, 40)!r} "
+        f"({', '.join(ids)}): perhaps a mistyped id"
+    )
 
 
 def _shared_id(ids: list[str], _students: Mapping[str, StudentGrade]) -> str:
-    return (f"the ids {', '.join(shorten(i, 40) for i in ids)} differ only in capitals: a course site that matches "
-            "logins without case takes them as one person")
+    return (
+        f"the ids {', '.join(shorten(i, 40) for i in ids)} differ only in capitals: a course site that matches "
+        "logins without case takes them as one person"
+    )
 
 
-def grade_class(intake: Intake, course: Course, rubric: Rubric,
-                hand_scores: Mapping[tuple[str, str], HandScore] | None = None,
-                hand_label: str = "hand scores") -> ClassGrades:
+def grade_class(
+    intake: Intake,
+    course: Course,
+    rubric: Rubric,
+    hand_scores: Mapping[tuple[str, str], HandScore] | None = None,
+    hand_label: str = "hand scores",
+) -> ClassGrades:
     """Grade every kept hand-in; gather students, hand-grading items and problems."""
     hand_scores = dict(hand_scores or {})
     problems = list(course.problems) + list(intake.problems)
@@ -384,6 +519,13 @@ def grade_class(intake: Intake, course: Course, rubric: Rubric,
     maximum = {notebook: course.notebooks[notebook].maximum for notebook in notebooks}
     students, hand_ins = _gather_students(scored, course, rubric, hand_scores, applied_for, maximum)
     problems.extend(_identity_problems(students, hand_ins))
-    return ClassGrades(course=course, rubric=rubric, students=sorted(students.values(), key=lambda st: st.student_id),
-                       notebooks=notebooks, maximum=maximum, hand_items=items,
-                       problems=sorted(set(problems)), files_read=intake.files_read)
+    return ClassGrades(
+        course=course,
+        rubric=rubric,
+        students=sorted(students.values(), key=lambda st: st.student_id),
+        notebooks=notebooks,
+        maximum=maximum,
+        hand_items=items,
+        problems=sorted(set(problems)),
+        files_read=intake.files_read,
+    )

@@ -7,6 +7,7 @@
 ``ast`` and never run it. A solutions notebook that cannot be read is
 reported and left out; the other notebooks are still graded.
 """
+
 from __future__ import annotations
 
 import json
@@ -68,8 +69,9 @@ def _council_problem() -> str | None:
     return None if members else "the 2023 Council list in data/ is empty"
 
 
-def _pending_reasons(specs: tuple[QuestionSpec, ...], keys: Mapping[str, Any], where: str,
-                     problems: list[Problem]) -> dict[str, str]:
+def _pending_reasons(
+    specs: tuple[QuestionSpec, ...], keys: Mapping[str, Any], where: str, problems: list[Problem]
+) -> dict[str, str]:
     pending: dict[str, str] = {}
     council_checked, council_problem = False, None
     for s in specs:
