@@ -301,3 +301,17 @@ def test_the_demo_class_is_the_same_every_time_and_reads_cleanly(tmp_path):
     assert view.problems == [] and view.pending == []
     assert len(view.ranking) == 5
     assert set(view.forecasts["question_id"]) == set(forecasts.outcomes())
+
+
+def test_the_grade_command_also_writes_the_anonymised_class_forecast_view(small_class, tmp_path, capsys):
+    from minusma.grading.cli import main as grade_main
+
+    out = tmp_path / "grades"
+    assert grade_main([str(small_class), "--out", str(out)]) == 0
+    ranking = pd.read_csv(out / "forecasts" / "forecast_ranking.csv")
+    direct = forecasts.class_forecasts(small_class).ranking
+    assert (
+        len(ranking) == len(direct)
+        and not ranking.astype(str).apply(lambda column: column.str.contains("alice")).any().any()
+    ), "names and ids stay out of what is projected"
+    assert "Class forecasts" in capsys.readouterr().out

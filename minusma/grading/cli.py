@@ -198,7 +198,28 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if not args.quiet:
         _report(grades, args.out)
+    _class_forecasts(args.submissions, solutions, args.out, args.quiet)
     return 0
+
+
+def _class_forecasts(submissions: Path, solutions: Path, out: Path, quiet: bool) -> None:
+    """The class's scored forecasts, anonymised and ready to project, in ``<out>/forecasts/`` (lesson 08).
+
+    Written only when some forecast has an outcome in the keys; a problem here
+    is reported on one line and never spoils the grades already written.
+    """
+    from .. import forecasts
+
+    try:
+        view = forecasts.class_forecasts(submissions, solutions)
+        if view.forecasts.empty:
+            return
+        written = forecasts.write_class_view(view, Path(out) / "forecasts")
+    except Exception as exc:  # the gradebook is written; the projection view is a bonus
+        print(f"warning: the class forecast view was not written ({type(exc).__name__}: {exc}).", file=sys.stderr)
+        return
+    if not quiet:
+        print(f"Class forecasts (anonymised, for lesson 08): {len(written)} files in {Path(out) / 'forecasts'}.")
 
 
 def _error_text(exc: Exception) -> str:
