@@ -30,7 +30,7 @@ INSTALL_INPUTS = ("requirements.txt", "requirements-dev.txt", "constraints.txt",
 FIRST_NOTEBOOK = "notebooks/00_start_here.ipynb"
 PYTEST_NO_TESTS = 5
 #: The quick lane: fast tests for the edit-test loop (the full command stays the README's).
-QUICK = ["tests", "-m", "not slow and not browser", "-p", "no:nbval", "-q"]
+QUICK = ["tests", "-m", "not slow and not browser", "-q"]
 
 
 def venv_python() -> Path:
