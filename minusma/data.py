@@ -463,14 +463,17 @@ class Doc(str):
         return str(self)
 
 
-def _column_table(spec: Dataset) -> list[str]:
+def _column_table(spec: Dataset, when: dt.date | None = None) -> list[str]:
     lines = ["| column | type | unit | always filled | meaning |", "|---|---|---|---|---|"]
     for c in spec.columns:
         meaning = c.description
         if c.values:
             meaning += f" Values: {', '.join(c.values)}."
-        if c.min is not None or c.max is not None:
-            meaning += f" Range: {c.min if c.min is not None else '…'} to {c.max if c.max is not None else '…'}."
+        upper = c.max
+        if when is not None and c.type == "date" and isinstance(upper, dt.date) and upper > when:
+            upper = when  # the schema's bound would tell how far the data run
+        if c.min is not None or upper is not None:
+            meaning += f" Range: {c.min if c.min is not None else '…'} to {upper if upper is not None else '…'}."
         if c.hindsight:
             meaning += " Values after a lesson's moment (data.as_of) are held back."
         if c.later:
@@ -495,13 +498,13 @@ def describe(name: str, *, everything: bool = False) -> Doc:
     lines += [
         f"**Sources:** {spec.sources}",
         "",
-        f"**Accessed:** {spec.accessed}",
+        f"**Accessed:** {spec.accessed if when is None or not cutoff.mentions_after(spec.accessed, when) else 'shown in lesson 08 (the date would tell how far the sources run)'}",
         "",
         f"**Licence / terms:** {spec.licence}",
         "",
     ]
     if spec.columns:
-        lines += _column_table(spec) + [""]
+        lines += _column_table(spec, when) + [""]
     held = 0
     for heading, items in (("Caveats", spec.caveats), ("Known gaps and conflicts", spec.gaps_and_conflicts)):
         shown = [item for item in items if when is None or not cutoff.mentions_after(item, when)]

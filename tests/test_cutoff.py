@@ -182,3 +182,17 @@ def test_exercise_set_up_puts_lessons_before_08_on_decision_day(tmp_path, monkey
     q.setup("08_what_happened_next")
     assert data.moment() is None
     store.forget_stores()
+
+
+def test_describe_does_not_tell_how_far_the_data_run(data_dir):
+    (data_dir / "datasets.yaml").write_text(
+        SCHEMA.replace(
+            "{name: day, type: date, required: true}",
+            "{name: day, type: date, required: true, min: 2012-01-01, max: 2025-12-31}",
+        ).replace('accessed: "2026-11-01"', 'accessed: "Late 2025"'),
+        encoding="utf-8",
+    )
+    data.as_of(DAY)
+    text = str(data.describe("events"))
+    assert "2025" not in text and "Range: 2012-01-01 to 2023-06-30" in text
+    assert "2025-12-31" in str(data.describe("events", everything=True))

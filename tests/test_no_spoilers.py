@@ -44,12 +44,6 @@ ALLOWED: dict[str, str] = {
     "constitutional order in March 2024": "the end of the transition in the same timetable of 3 July 2022",
     "December 2025 instead of February 2022": "the transition's proposed election date of January 2022, which led to "
     "the ECOWAS sanctions of 9 January 2022",
-    "Range: 2012-01-01 to 2025-12-31": "the allowed range of the timeline's date columns in its documentation "
-    "(data.describe): a schema bound, not an event",
-    "Late 2025: the sources were read": "when the module's sources were read, in a dataset's documentation "
-    "(data.describe): names no event",
-    "(the most recent item is dated 28 Oct 2025)": "the same note on when the sources were read (data.describe): "
-    "names no event",
     "01.election_by_feb_2024": "the id of the forecast question, named after its resolution date, set by this module",
     "2023–2024": "an elected Council member's two-year term (the 2022 General Assembly election): set in advance",
     'pd.Timestamp("2023-07-01")': "lesson 06's logistics model starts where France's draft of June 2023 starts the "
