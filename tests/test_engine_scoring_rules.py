@@ -3,27 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from council_fixture import MEMBERS
 
 from minusma import keys, qtypes, spec
 from minusma.spec import AnswerError, make_spec
-
-MEMBERS = [
-    "China",
-    "France",
-    "Russian Federation",
-    "United Kingdom",
-    "United States",
-    "Albania",
-    "Brazil",
-    "Ecuador",
-    "Gabon",
-    "Ghana",
-    "Japan",
-    "Malta",
-    "Mozambique",
-    "Switzerland",
-    "United Arab Emirates",
-]
 
 
 def both_keys(qspec, key):

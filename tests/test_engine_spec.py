@@ -12,29 +12,11 @@ import hypothesis.strategies as st
 import jsonschema
 import nbformat
 import pytest
+from council_fixture import MEMBERS, PERMANENT
 from hypothesis import given, settings
 
 from minusma import keys, spec, submission
 from minusma.spec import AnswerError, SpecError, make_spec, score
-
-MEMBERS = [
-    "China",
-    "France",
-    "Russian Federation",
-    "United Kingdom",
-    "United States",
-    "Albania",
-    "Brazil",
-    "Ecuador",
-    "Gabon",
-    "Ghana",
-    "Japan",
-    "Malta",
-    "Mozambique",
-    "Switzerland",
-    "United Arab Emirates",
-]
-PERMANENT = MEMBERS[:5]
 
 
 def specs_with_keys():

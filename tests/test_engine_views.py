@@ -11,27 +11,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from council_fixture import MEMBERS
 
 from minusma import council, keys, store
 from minusma import questions as q
 
-MEMBERS = [
-    "China",
-    "France",
-    "Russian Federation",
-    "United Kingdom",
-    "United States",
-    "Albania",
-    "Brazil",
-    "Ecuador",
-    "Gabon",
-    "Ghana",
-    "Japan",
-    "Malta",
-    "Mozambique",
-    "Switzerland",
-    "United Arab Emirates",
-]
 NOTEBOOK = "00_start_here"
 OPTIONS = ["The UN Secretary-General", "Mali's government", "France"]
 

@@ -10,28 +10,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from council_fixture import MEMBERS, PERMANENT
 
 from minusma import files, handin, keys, spec, store, submission
 from minusma import questions as q
 
-MEMBERS = [
-    "China",
-    "France",
-    "Russian Federation",
-    "United Kingdom",
-    "United States",
-    "Albania",
-    "Brazil",
-    "Ecuador",
-    "Gabon",
-    "Ghana",
-    "Japan",
-    "Malta",
-    "Mozambique",
-    "Switzerland",
-    "United Arab Emirates",
-]
-PERMANENT = MEMBERS[:5]
 NOTEBOOK = "00_start_here"
 
 
