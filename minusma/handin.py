@@ -16,7 +16,7 @@ from pathlib import Path
 
 import ipywidgets as widgets
 
-from . import __version__, paths, submission
+from . import __version__, paths, submission, ui
 from . import store as _store
 from .files import write_json_atomic
 from .spec import now_iso
@@ -130,9 +130,8 @@ class HandInButton(widgets.VBox):
         self._button.on_click(lambda _b: self.click())
         self._status = widgets.HTML()
         self._status.add_class("minusma-status")
-        from .questions import _stylesheet  # the module's one stylesheet (a lost kernel greys this too)
-
-        super().__init__(children=[_stylesheet(), self._button, self._status])
+        # the module's one stylesheet: a lost kernel greys this too
+        super().__init__(children=[ui.stylesheet(), self._button, self._status])
         self.add_class("minusma-handin")
         _buttons.setdefault(notebook, []).append(self)
         self.show_state()
@@ -179,6 +178,4 @@ class HandInButton(widgets.VBox):
 
 
 def _readable(stamp: str) -> str:
-    from .questions import _readable_time
-
-    return _readable_time(stamp)
+    return ui.readable_time(stamp)

@@ -39,6 +39,7 @@ from . import keys as _keys
 from . import qtypes as _qtypes
 from . import spec as _spec
 from . import store as _store
+from . import ui as _ui
 from .spec import AnswerError, QuestionSpec, Result
 
 __all__ = [
@@ -136,39 +137,6 @@ def _auto_width() -> widgets.Layout:
 
 _LABEL_STYLE = {"description_width": "initial"}
 
-#: The module's own stylesheet, carried by every question so that it applies
-#: wherever the question is shown (JupyterLab, Voila, a reopened notebook).
-#: ``.jupyter-widgets-disconnected`` is the class ipywidgets puts on a widget
-#: whose kernel is gone (restart, crash, cull): such a question is greyed,
-#: ignores the mouse and says how to reconnect, so no click seems to save.
-_CSS = """
-.minusma-question, .minusma-identity, .minusma-handin { position: relative; max-width: 100%; }
-.minusma-question.jupyter-widgets-disconnected > *,
-.minusma-identity.jupyter-widgets-disconnected > *,
-.minusma-handin.jupyter-widgets-disconnected > * { opacity: 0.35; pointer-events: none; }
-.minusma-question.jupyter-widgets-disconnected::after,
-.minusma-identity.jupyter-widgets-disconnected::after,
-.minusma-handin.jupyter-widgets-disconnected::after {
-  content: "Not connected: the kernel restarted or stopped, so this box cannot save. Run this cell again to reconnect.";
-  position: absolute; left: 8px; right: 8px; top: 8px; padding: 6px 10px; z-index: 10;
-  background: #fff3cd; color: #5c3b00; border: 2px solid #8a4b00; font-weight: bold;
-}
-.minusma-question .widget-text input, .minusma-question .widget-textarea textarea { max-width: 100%; }
-.minusma-question .widget-textarea textarea { font-family: inherit; font-size: 1em; line-height: 1.4; }
-.minusma-question .minusma-order-row button { flex: 0 0 3em; }
-.minusma-vote .widget-toggle-buttons { display: flex; flex-flow: row wrap; align-items: center; }
-.minusma-vote .widget-toggle-buttons > .widget-label { flex: 0 0 19em; width: 19em; }
-.minusma-vote .widget-toggle-button.mod-active { background: #0072B2; color: #fff; font-weight: bold; }
-.minusma-vote .widget-toggle-button.mod-active::before { content: "\\2713  "; }
-"""
-
-
-def _stylesheet() -> widgets.HTML:
-    sheet = widgets.HTML(f"<style>{_CSS}</style>", layout=widgets.Layout(height="0px", margin="0"))
-    sheet.add_class("minusma-style")
-    return sheet
-
-
 #: Keyboard and screen-reader help that only the browser can give, installed
 #: once per page by :func:`setup` (JupyterLab runs it when the cell runs):
 #: arrow keys go to radio buttons, drop-downs and sliders instead of moving
@@ -244,7 +212,7 @@ class Question(widgets.VBox):
         self._feedback.add_class("minusma-feedback")
         controls = self._build()
         buttons = self._buttons()
-        children = [_stylesheet(), self._header, *controls]
+        children = [_ui.stylesheet(), self._header, *controls]
         if buttons:
             children.append(widgets.HBox(buttons))
         children += [self._feedback, self._status]
@@ -349,7 +317,7 @@ class Question(widgets.VBox):
             self._restoring = False
         self._set_status(
             f"This answer was changed in another tab or copy of this notebook at "
-            f"{_local_time(entry['saved_at'])}; this view now shows that answer.",
+            f"{_ui.local_time(entry['saved_at'])}; this view now shows that answer.",
             "warning",
         )
 
@@ -399,7 +367,7 @@ class Question(widgets.VBox):
             )
             return False
         note = (
-            f" It replaces the answer given in another tab or copy at {_local_time(elsewhere['saved_at'])}."
+            f" It replaces the answer given in another tab or copy at {_ui.local_time(elsewhere['saved_at'])}."
             if elsewhere is not None and elsewhere["value"] != value
             else ""
         )
@@ -493,24 +461,6 @@ class Question(widgets.VBox):
 def _fmt_points(points: float) -> str:
     """Points as every page of the course shows them: at most two decimals (0.67, 1.5, 2)."""
     return f"{round(float(points), 2):g}"
-
-
-def _readable_time(stamp: str) -> str:
-    """An ISO UTC time stamp as words in the reader's time zone, e.g. "2 December 2026 at 14:05"."""
-    try:
-        moment = _dt.datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone()
-    except ValueError:
-        return stamp
-    return f"{moment.day} {moment:%B %Y} at {moment:%H:%M}"
-
-
-def _local_time(stamp: str) -> str:
-    """An ISO UTC time stamp as a reader's local time of day, e.g. "14:05:09"."""
-    try:
-        moment = _dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    except ValueError:
-        return stamp
-    return moment.astimezone().strftime("%H:%M:%S")
 
 
 def _strip_tags(markup: str) -> str:
@@ -744,7 +694,7 @@ class Forecast(Question):
         if locked:
             self._lock_button.description = "Locked"
             self._feedback.value = (
-                f"<div><b>Locked</b> on {_esc(_readable_time(locked_at))}: "
+                f"<div><b>Locked</b> on {_esc(_ui.readable_time(locked_at))}: "
                 f"{self._slider.value} %. It will be scored against what happens.</div>"
             )
 
@@ -1149,7 +1099,7 @@ class Identity(widgets.VBox):
         self._status.add_class("minusma-status")
         super().__init__(
             children=[
-                _stylesheet(),
+                _ui.stylesheet(),
                 widgets.HTML(
                     "<b>Who are you?</b> Your name and id go on every notebook you hand in. You do this once."
                 ),
