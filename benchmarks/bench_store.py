@@ -29,27 +29,13 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the written-out 2023 Council
+
+from council_fixture import MEMBERS  # noqa: E402
 
 from minusma import handin, paths, questions, store  # noqa: E402
 
 RESULTS = paths.REPO_ROOT / "benchmarks" / "results"
-MEMBERS = [
-    "China",
-    "France",
-    "Russian Federation",
-    "United Kingdom",
-    "United States",
-    "Albania",
-    "Brazil",
-    "Ecuador",
-    "Gabon",
-    "Ghana",
-    "Japan",
-    "Malta",
-    "Mozambique",
-    "Switzerland",
-    "United Arab Emirates",
-]
 ESSAY = (
     "Consent matters because a mission works inside a sovereign state and needs permission to move, fly "
     "and supply its bases. "

@@ -21,6 +21,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from council_fixture import MEMBERS, PERMANENT
+
 from minusma import __version__
 from minusma import spec as _spec
 from minusma import submission as _submission
@@ -30,24 +32,8 @@ from minusma.spec import QuestionSpec
 DEMO_NOTEBOOK = "00_demo"
 
 #: The 2023 Council, given explicitly so the demo does not depend on data/.
-DEMO_MEMBERS = [
-    "China",
-    "France",
-    "Russian Federation",
-    "United Kingdom",
-    "United States",
-    "Albania",
-    "Brazil",
-    "Ecuador",
-    "Gabon",
-    "Ghana",
-    "Japan",
-    "Malta",
-    "Mozambique",
-    "Switzerland",
-    "United Arab Emirates",
-]
-DEMO_PERMANENT = DEMO_MEMBERS[:5]
+DEMO_MEMBERS = list(MEMBERS)
+DEMO_PERMANENT = list(PERMANENT)
 
 #: (builder, id, positional args, keyword args incl. key) for the demo notebook, in order.
 DEMO_QUESTIONS: list[tuple[str, str, list[Any], dict[str, Any]]] = [

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from solution_text import hidden_and_public_lines
 
 from minusma import edition, paths, spec
 
@@ -157,19 +158,7 @@ def _solution_secrets(solution: Path, taught: str = "") -> tuple[set[str], set[s
     exercise may state an earlier answer as a fact, so only the question's own exercise
     is scanned for them.
     """
-    nb = nbformat.read(solution, as_version=4)
-    hidden, public = set(), set()
-    for cell in nb.cells:
-        lines = cell.source.splitlines()
-        if "solution-only" in cell.metadata.get("tags", []):
-            hidden |= {line.strip() for line in lines if not line.strip().startswith("#")}
-            continue
-        in_region = False
-        for line in lines:
-            if re.match(r"^\s*### (BEGIN|END) (SOLUTION|KEY)\s*$", line):
-                in_region = "BEGIN" in line
-                continue
-            (hidden if in_region else public).add(line.strip())
+    hidden, public = hidden_and_public_lines(solution)
     # import lines are the same in every notebook and in the package: not secrets
     texts = {line for line in hidden - public if len(line) >= 8 and not re.match(r"^(import|from) \w", line)}
     numbers: set[str] = set()

@@ -15,6 +15,7 @@ import sys
 
 import nbformat
 import pytest
+from solution_text import hidden_and_public_lines
 
 from minusma import build, keys, paths, spec
 from minusma.build import BuildError
@@ -215,19 +216,7 @@ def _secrets(solution):
     because the key repeats it), plus what each key means: a number's value,
     an order or a classification as a whole, a model answer and its sentences.
     """
-    nb = nbformat.read(solution, as_version=4)
-    hidden, public = set(), set()
-    for cell in nb.cells:
-        lines = cell.source.splitlines()
-        if "solution-only" in cell.metadata.get("tags", []):
-            hidden |= {line.strip() for line in lines if not line.strip().startswith("#")}
-            continue
-        in_region = False
-        for line in lines:
-            if re.match(r"^\s*### (BEGIN|END) (SOLUTION|KEY)\s*$", line):
-                in_region = "BEGIN" in line
-                continue
-            (hidden if in_region else public).add(line.strip())
+    hidden, public = hidden_and_public_lines(solution)
     secrets = {line for line in hidden - public if len(line) >= 8}
     for s in spec.specs_from_notebook(solution):
         if s.type == "written" and s.key:  # a decision journal has no model answer
