@@ -8,7 +8,7 @@ needs:
 
 * ``notebooks/`` and ``exercises/`` (with ``exercises/.checks/``, the hashed
   self-checks the question widgets use), ``data/`` and the ``minusma`` package;
-* ``course.py``, ``requirements.txt`` and ``constraints.txt`` (the runtime
+* ``course.py``, ``requirements.txt``, ``requirements-base.txt`` and ``constraints.txt`` (the runtime
   install), and a ``pyproject.toml`` without the test and lint configuration;
 * ``rubric.yaml``: the rubric written answers are graded with (students see
   its criteria under each written question), moved out of ``instructor/``;
@@ -39,6 +39,7 @@ STUDENT_FILES = (
     "exercises/.checks/*.json",
     "course.py",
     "requirements.txt",
+    "requirements-base.txt",
     "constraints.txt",
 )
 #: Folders copied whole (caches left out).

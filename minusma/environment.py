@@ -31,10 +31,13 @@ WIDGET_HELP = (
 )
 
 
-def pinned_packages() -> dict[str, str]:
-    """``{package: version}`` as pinned in ``requirements.txt``."""
+def pinned_packages(requirements: str = "requirements.txt") -> dict[str, str]:
+    """``{package: version}`` as pinned in ``requirements.txt`` and the files it includes with ``-r``."""
     pins = {}
-    for line in (paths.REPO_ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines():
+    for line in (paths.REPO_ROOT / requirements).read_text(encoding="utf-8").splitlines():
+        included = re.match(r"^\s*-r\s+(\S+)", line)
+        if included:
+            pins.update(pinned_packages(included.group(1)))
         match = re.match(r"^\s*([A-Za-z0-9_.\-]+)\s*==\s*([^\s;#]+)", line)
         if match:
             pins[match.group(1)] = match.group(2)

@@ -60,9 +60,10 @@ def test_start_roots_jupyterlab_at_the_course_folder_and_opens_00():
 
 
 def test_profiles_students_get_the_runtime_and_tests_add_the_tools():
-    runtime = (ROOT / "requirements.txt").read_text()
+    runtime = (ROOT / "requirements.txt").read_text() + (ROOT / "requirements-base.txt").read_text()
     dev = (ROOT / "requirements-dev.txt").read_text()
     assert "jupyterlab==" in runtime and "-e ." in runtime
+    assert "-e ." not in (ROOT / "requirements-base.txt").read_text(), "a hub image installs the base file alone"
     for tool in ("pytest", "nbval", "hypothesis", "playwright", "ruff"):
         assert f"{tool}==" not in runtime and f"{tool}==" in dev
     assert "-r requirements.txt" in dev

@@ -52,6 +52,7 @@ def test_students_get_lessons_exercises_checks_data_package_and_a_readme(built):
         "README.md",
         "course.py",
         "requirements.txt",
+        "requirements-base.txt",
         "constraints.txt",
         "pyproject.toml",
         "rubric.yaml",
@@ -86,7 +87,9 @@ def test_no_solutions_instructor_tests_or_test_tools(built):
     ):
         assert name not in top, name
     assert not any(p.name == "__pycache__" for p in out.rglob("*"))
-    runtime = (out / "requirements.txt").read_text(encoding="utf-8")
+    runtime = (out / "requirements.txt").read_text(encoding="utf-8") + (out / "requirements-base.txt").read_text(
+        encoding="utf-8"
+    )
     for tool in ("pytest", "nbval", "hypothesis", "playwright", "ruff"):
         assert not re.search(rf"^{tool}\b", runtime, flags=re.M), tool
     project = tomllib.loads((out / "pyproject.toml").read_text(encoding="utf-8"))
