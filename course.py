@@ -26,7 +26,13 @@ VENV = ROOT / ".venv"
 #: Install profiles: what each command needs. The dev profile includes the runtime one.
 PROFILES = {"runtime": ROOT / "requirements.txt", "dev": ROOT / "requirements-dev.txt"}
 #: Files whose change means the environment must be brought up to date.
-INSTALL_INPUTS = ("requirements.txt", "requirements-base.txt", "requirements-dev.txt", "constraints.txt", "pyproject.toml")
+INSTALL_INPUTS = (
+    "requirements.txt",
+    "requirements-base.txt",
+    "requirements-dev.txt",
+    "constraints.txt",
+    "pyproject.toml",
+)
 FIRST_NOTEBOOK = "notebooks/00_start_here.ipynb"
 PYTEST_NO_TESTS = 5
 #: The quick lane: fast tests for the edit-test loop (the full command stays the README's).
