@@ -5,12 +5,20 @@ student's identity and writes ``<work>/hand-in/<student_id>__<notebook>.json``
 in the format of :mod:`minusma.submission` (schema in
 ``minusma/schemas/submission.schema.json``). Handing in again replaces the
 file with the newer answers; the answers file itself is never changed.
+
+On a JupyterHub whose admin set ``MINUSMA_HANDIN_DROP`` to the class's drop
+folder (``instructor/hub.md``), the hand-in is also copied there as
+``<hub user>__<notebook>.json``, readable by the instructors' group and not by
+other students, so nothing needs uploading. A copy another user owns is never
+replaced; if the copy fails, the local file is still written and the student
+is told to upload it as usual. Without the variable nothing changes.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import os
 import re
 from pathlib import Path
 
@@ -18,12 +26,28 @@ import ipywidgets as widgets
 
 from . import __version__, paths, submission, ui
 from . import store as _store
-from .files import write_json_atomic
+from .files import write_bytes_atomic, write_json_atomic
 from .spec import now_iso
+
+#: Set by a hub admin to the class's drop folder; hand-ins are then also copied there.
+DROP_ENV = "MINUSMA_HANDIN_DROP"
+#: The drop copy is readable by its owner and the folder's group (the instructors), not by other students.
+DROP_FILE_MODE = 0o640
 
 
 class HandInError(RuntimeError):
     """Handing in is not possible yet; the message says what to do."""
+
+
+class DropError(HandInError):
+    """The hand-in file was written, but could not be copied to the class's drop folder.
+
+    ``local_path`` is the file that was written; the message says what to do.
+    """
+
+    def __init__(self, message: str, local_path: Path):
+        super().__init__(message)
+        self.local_path = local_path
 
 
 def safe_file_part(text: str) -> str:
@@ -63,7 +87,56 @@ def hand_in(notebook: str) -> Path:
         raise HandInError("The submission does not match its format (please tell your instructor): " + problems[0])
     path = hand_in_path(notebook, student["id"])
     write_json_atomic(path, document)
+    copy_to_drop(path, notebook, student["id"])
     return path
+
+
+def drop_folder() -> Path | None:
+    """The class's drop folder set by the hub admin (``MINUSMA_HANDIN_DROP``), or None."""
+    value = os.environ.get(DROP_ENV, "").strip()
+    return Path(value) if value else None
+
+
+def drop_path(notebook: str, student_id: str) -> Path | None:
+    """Where the drop copy goes: named by the hub user (``JUPYTERHUB_USER``), else by the student id."""
+    folder = drop_folder()
+    if folder is None:
+        return None
+    who = os.environ.get("JUPYTERHUB_USER", "").strip() or student_id
+    return folder / f"{safe_file_part(who)}__{notebook}.json"
+
+
+def copy_to_drop(source: Path, notebook: str, student_id: str) -> Path | None:
+    """Copy the hand-in ``source`` into the drop folder; return the copy, or None when no drop folder is set.
+
+    Raises :class:`DropError` (the local file stays as written) when the folder
+    is missing, not writable, or holds a file of that name owned by someone else.
+    """
+    target = drop_path(notebook, student_id)
+    if target is None:
+        return None
+    upload = "Your file is saved: download it and upload it to your course site as usual, and tell your instructor."
+    if not target.parent.is_dir():
+        raise DropError(f"The class hand-in folder {target.parent} does not exist. {upload}", source)
+    try:
+        owner = target.stat().st_uid
+    except FileNotFoundError:
+        owner = None
+    except OSError as exc:
+        raise DropError(f"The class hand-in folder cannot be used ({exc.strerror}). {upload}", source) from None
+    if owner is not None and hasattr(os, "getuid") and owner != os.getuid():
+        raise DropError(
+            f"The class hand-in folder already holds a file named {target.name} that is not yours, so it was "
+            f"left alone. {upload}",
+            source,
+        )
+    try:
+        write_bytes_atomic(target, source.read_bytes(), mode=DROP_FILE_MODE)
+    except OSError as exc:
+        raise DropError(
+            f"Could not copy your hand-in into the class hand-in folder ({exc.strerror or exc}). {upload}", source
+        ) from None
+    return target
 
 
 def last_hand_in(notebook: str) -> dict | None:
@@ -155,18 +228,31 @@ class HandInButton(widgets.VBox):
 
     def click(self) -> Path | None:
         """Hand in now; show what was handed in and where the file is (or what is missing)."""
+        not_delivered = None
         try:
-            self.path = hand_in(self.notebook)
+            try:
+                self.path = hand_in(self.notebook)
+            except DropError as exc:  # written here, but not copied to the class's drop folder
+                self.path, not_delivered = exc.local_path, str(exc)
             document = json.loads(self.path.read_text(encoding="utf-8"))
         except (HandInError, OSError, ValueError) as exc:
             self._status.value = f'<span style="color:#a40000">⚠ {html.escape(str(exc))}</span>'
             return None
         answered = sorted(document["answers"])
+        if not_delivered:
+            where = f'<span style="color:#a40000">⚠ {html.escape(not_delivered)}</span><br>{where_to_find(self.path)}'
+        elif drop_folder() is not None:
+            copy = drop_path(self.notebook, document["student"]["id"])
+            where = (
+                f"It is in your instructor's hand-in folder as <code>{html.escape(copy.name)}</code>: "
+                "nothing to upload. Only you and your instructors can read it."
+            )
+        else:
+            where = where_to_find(self.path)
         self._status.value = (
             f'<span style="color:#1a6b2f">✔ Handed in {len(answered)} answer(s) on '
             f"{html.escape(_readable(document['submitted_at']))}: {html.escape(', '.join(answered))}.</span><br>"
-            f"{where_to_find(self.path)}<br><small>Changed an answer later? Hand in again: the file is "
-            "replaced.</small>"
+            f"{where}<br><small>Changed an answer later? Hand in again: the file is replaced.</small>"
         )
         return self.path
 

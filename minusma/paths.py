@@ -35,9 +35,21 @@ def work_dir() -> Path:
 
     ``MINUSMA_WORK_DIR`` overrides it, which tests use to stay out of the
     working copy. By default it is ``my-work/`` in the repository (git-ignored).
+
+    The folder is made on first use readable by its owner alone (mode 0700):
+    on a shared machine or a JupyterHub, other users cannot read a student's
+    answers even where home folders are open to all. A folder that already
+    exists keeps the permissions its owner gave it.
     """
     override = os.environ.get("MINUSMA_WORK_DIR")
-    return Path(override) if override else REPO_ROOT / "my-work"
+    work = Path(override) if override else REPO_ROOT / "my-work"
+    if not work.exists():
+        try:
+            work.parent.mkdir(parents=True, exist_ok=True)
+            work.mkdir(mode=0o700, exist_ok=True)
+        except OSError:
+            pass  # a read-only course folder: the save that needs it reports the problem in words
+    return work
 
 
 def display_path(path: Path) -> str:
