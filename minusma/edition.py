@@ -18,6 +18,12 @@ It leaves out ``solutions/``, ``instructor/`` (but its rubric), ``tests/``,
 ``benchmarks/``, ``requirements-dev.txt`` and every other development file.
 With ``--git`` the folder is also a git repository with one commit, ready to
 publish for students (for example to pull with nbgitpuller on a JupyterHub).
+
+Lessons can be released one at a time: ``--through 04`` writes lessons and
+exercises 00–04 only. ``--publish`` brings an existing edition repository up to
+date in place and commits the change, so that students who pull again (the
+same link, :mod:`minusma.link`) receive the new lesson; their own answers in
+``my-work/`` are untracked and never touched.
 """
 
 from __future__ import annotations
@@ -184,62 +190,170 @@ def student_pyproject(text: str) -> str:
     return result
 
 
-def files_to_copy(root: Path | None = None) -> list[Path]:
-    """Every repository file the edition copies as it is, relative to ``root``."""
+#: Lesson notebooks, exercises and their checks are numbered ``NN_slug``; ``--through`` keeps NN up to a bound.
+LESSON_FILES = ("notebooks", "exercises")
+
+
+def _lesson_number(relative: Path) -> int | None:
+    """The lesson number of a lesson, exercise or check file (None for every other file)."""
+    if relative.parts[0] not in LESSON_FILES:
+        return None
+    match = re.match(r"^([0-9]{2})_", relative.name)
+    return int(match.group(1)) if match else None
+
+
+def lesson_numbers(root: Path | None = None) -> list[int]:
+    """The lesson numbers the course has (from ``notebooks/``)."""
+    root = Path(root or paths.REPO_ROOT)
+    return sorted({int(p.name[:2]) for p in (root / "notebooks").glob("[0-9][0-9]_*.ipynb")})
+
+
+def files_to_copy(root: Path | None = None, through: int | None = None) -> list[Path]:
+    """Every repository file the edition copies as it is, relative to ``root``.
+
+    With ``through``, lessons, exercises and checks numbered above it are left out.
+    """
     root = Path(root or paths.REPO_ROOT)
     chosen = {p.relative_to(root) for pattern in STUDENT_FILES for p in root.glob(pattern) if p.is_file()}
     for folder in STUDENT_FOLDERS:
         chosen |= {p.relative_to(root) for p in (root / folder).rglob("*") if p.is_file()}
+    if through is not None:
+        chosen = {p for p in chosen if (_lesson_number(p) or 0) <= through}
     return sorted(p for p in chosen if not _skipped(p))
 
 
-def write_edition(out: Path, root: Path | None = None, git: bool = False) -> list[Path]:
-    """Write the student edition to ``out`` (a new or empty folder); return the files written, relative."""
-    root = Path(root or paths.REPO_ROOT)
-    out = Path(out)
-    if out.exists() and any(out.iterdir()):
-        raise EditionError(f"{out} is not empty; give a new folder (the edition never overwrites files)")
-    if out.resolve().is_relative_to(root.resolve()):
-        raise EditionError(f"{out} is inside the course repository; write the edition somewhere else")
-    if not (root / "exercises" / ".checks").is_dir():
-        raise EditionError("exercises/.checks/ is missing: run `python -m minusma build` first")
-    out.mkdir(parents=True, exist_ok=True)
-    written = files_to_copy(root)
+def _published_note(root: Path, through: int | None) -> str:
+    numbers = [n for n in lesson_numbers(root) if through is None or n <= through]
+    if not numbers:
+        return ""
+    if through is None or through >= max(lesson_numbers(root)):
+        return "\nAll lessons are published.\n"
+    return (
+        f"\nPublished so far: lessons {numbers[0]:02d}–{numbers[-1]:02d}. When your instructor publishes the next "
+        "one, open the course link again (or pull): the new lesson arrives and your answers stay.\n"
+    )
+
+
+def _check_through(root: Path, through: int | None) -> None:
+    numbers = lesson_numbers(root)
+    if through is not None and (not numbers or through < numbers[0]):
+        raise EditionError(
+            f"--through {through:02d} leaves no lesson; the course's lessons are {numbers[0]:02d} and up"
+        )
+
+
+def _write_files(out: Path, root: Path, through: int | None) -> list[Path]:
+    written = files_to_copy(root, through)
     for relative in written:
         _copy(root / relative, out / relative)
     _copy(root / "instructor" / RUBRIC_NAME, out / RUBRIC_NAME)
     (out / "pyproject.toml").write_text(
         student_pyproject((root / "pyproject.toml").read_text(encoding="utf-8")), encoding="utf-8"
     )
-    (out / "README.md").write_text(README, encoding="utf-8")
+    (out / "README.md").write_text(README + _published_note(root, through), encoding="utf-8")
     (out / ".gitignore").write_text(GITIGNORE, encoding="utf-8")
     written += [Path(RUBRIC_NAME), Path("pyproject.toml"), Path("README.md"), Path(".gitignore")]
     present = sorted(name for name in FORBIDDEN if (out / name).exists())
     if present:
         raise EditionError(f"the edition holds what students must not get: {', '.join(present)}")
-    if git:
-        _commit(out)
     return sorted(written)
 
 
-def _commit(out: Path) -> None:
-    """Make ``out`` a git repository with the edition as its one commit."""
+def _check_source(out: Path, root: Path) -> None:
+    if out.resolve().is_relative_to(root.resolve()):
+        raise EditionError(f"{out} is inside the course repository; write the edition somewhere else")
+    if not (root / "exercises" / ".checks").is_dir():
+        raise EditionError("exercises/.checks/ is missing: run `python -m minusma build` first")
+
+
+def write_edition(out: Path, root: Path | None = None, git: bool = False, through: int | None = None) -> list[Path]:
+    """Write the student edition to ``out`` (a new or empty folder); return the files written, relative.
+
+    ``through`` (a lesson number) leaves out the lessons after it; ``git`` makes
+    ``out`` a git repository with the edition as its first commit.
+    """
+    root = Path(root or paths.REPO_ROOT)
+    out = Path(out)
+    if out.exists() and any(out.iterdir()):
+        raise EditionError(
+            f"{out} is not empty; give a new folder (the edition never overwrites files), "
+            "or use --publish to update an edition repository"
+        )
+    _check_source(out, root)
+    _check_through(root, through)
+    out.mkdir(parents=True, exist_ok=True)
+    written = _write_files(out, root, through)
+    if git:
+        _commit(out, _commit_message(root, through, first=True))
+    return written
+
+
+def publish(out: Path, root: Path | None = None, through: int | None = None) -> str | None:
+    """Bring the edition repository ``out`` up to date and commit; return the commit message, or None if unchanged.
+
+    Only files git tracks in ``out`` are removed before the edition is written
+    again, so untracked files (a ``my-work/`` folder, say) stay as they are.
+    Refuses a folder that is not a git repository holding a student edition.
+    """
+    root = Path(root or paths.REPO_ROOT)
+    out = Path(out)
+    if not (out / ".git").exists():
+        raise EditionError(f"{out} is not a git repository; write a new edition with --git first")
+    readme = out / "README.md"
+    if not readme.is_file() or not readme.read_text(encoding="utf-8").startswith(README.splitlines()[0]):
+        raise EditionError(f"{out} does not hold a student edition of this course; --publish changes nothing there")
+    _check_source(out, root)
+    _check_through(root, through)
+    tracked = _git(out, ["ls-files", "-z"]).split("\0")
+    for name in filter(None, tracked):
+        (out / name).unlink(missing_ok=True)
+    _write_files(out, root, through)
+    _git(out, ["add", "-A"])
+    if not _git(out, ["status", "--porcelain"]).strip():
+        return None
+    message = _commit_message(root, through, first=False)
+    _git(out, ["commit", "-q", "-m", message])
+    return message
+
+
+def _commit_message(root: Path, through: int | None, first: bool) -> str:
+    numbers = [n for n in lesson_numbers(root) if through is None or n <= through]
+    lessons = f"lessons {numbers[0]:02d}–{numbers[-1]:02d}"
+    return f"Leaving Mali: student edition, {lessons}" if first else f"Publish {lessons}"
+
+
+#: Who commits the edition (no personal name or key is needed to publish a course).
+GIT_IDENTITY = (
+    "-c",
+    "user.name=Leaving Mali course",
+    "-c",
+    "user.email=course@invalid",
+    "-c",
+    "commit.gpgsign=false",
+    "-c",
+    "init.defaultBranch=main",
+)
+
+
+def _git(out: Path, command: list[str]) -> str:
     if shutil.which("git") is None:
-        raise EditionError("--git needs the git command, which is not installed")
-    identity = [
-        "-c",
-        "user.name=Leaving Mali course",
-        "-c",
-        "user.email=course@invalid",
-        "-c",
-        "commit.gpgsign=false",
-        "-c",
-        "init.defaultBranch=main",
-    ]
-    for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "Leaving Mali: student edition"]):
-        done = subprocess.run(["git", *identity, *command], cwd=out, capture_output=True, text=True)
-        if done.returncode != 0:
-            raise EditionError(f"git {command[0]} failed: {done.stderr.strip()}")
+        raise EditionError("this needs the git command, which is not installed")
+    done = subprocess.run(["git", *GIT_IDENTITY, *command], cwd=out, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise EditionError(f"git {command[0]} failed: {done.stderr.strip()}")
+    return done.stdout
+
+
+def _commit(out: Path, message: str) -> None:
+    """Make ``out`` a git repository with the edition as its one commit."""
+    for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", message]):
+        _git(out, command)
+
+
+def _lesson_bound(text: str) -> int:
+    if not re.fullmatch(r"[0-9]{1,2}", text.strip()):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a lesson number such as 04")
+    return int(text)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -247,13 +361,30 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m minusma student-edition", description=__doc__.splitlines()[0].split(": ", 1)[1]
     )
     parser.add_argument("out", type=Path, help="a new (or empty) folder outside the repository")
-    parser.add_argument("--git", action="store_true", help="also make it a git repository with one commit")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--git", action="store_true", help="also make it a git repository with one commit")
+    mode.add_argument(
+        "--publish", action="store_true", help="update an existing edition repository in place and commit the change"
+    )
+    parser.add_argument(
+        "--through", type=_lesson_bound, metavar="NN", help="publish lessons up to NN only (e.g. 04); default: all"
+    )
     args = parser.parse_args(argv)
     try:
-        written = write_edition(args.out, git=args.git)
+        if args.publish:
+            message = publish(args.out, through=args.through)
+        else:
+            written = write_edition(args.out, git=args.git, through=args.through)
     except EditionError as problem:
         print(f"student-edition: {problem}", file=sys.stderr)
         return 1
+    if args.publish:
+        print(
+            f"Committed in {args.out}: {message}. Push it; students get it by opening the same link again."
+            if message
+            else f"Nothing new to publish in {args.out}: it already holds this edition."
+        )
+        return 0
     print(
         f"Wrote the student edition to {args.out}: {len(written)} files"
         + (", as a git repository with one commit" if args.git else "")
