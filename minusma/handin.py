@@ -29,8 +29,7 @@ from . import store as _store
 from .files import write_bytes_atomic, write_json_atomic
 from .spec import now_iso
 
-#: Set by a hub admin to the class's drop folder; hand-ins are then also copied there.
-DROP_ENV = "MINUSMA_HANDIN_DROP"
+DROP_ENV = paths.DROP_ENV
 #: The drop copy is readable by its owner and the folder's group (the instructors), not by other students.
 DROP_FILE_MODE = 0o640
 

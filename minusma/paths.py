@@ -30,6 +30,10 @@ if not RUBRIC_FILE.exists() and (REPO_ROOT / "rubric.yaml").exists():
     RUBRIC_FILE = REPO_ROOT / "rubric.yaml"
 
 
+#: Set by a JupyterHub admin to the class's drop folder: hand-ins are then also copied there (instructor/hub.md).
+DROP_ENV = "MINUSMA_HANDIN_DROP"
+
+
 def work_dir() -> Path:
     """Folder for a student's own files (answers, hand-ins).
 

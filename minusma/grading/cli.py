@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .. import paths
 from . import FolderError, grade_folder
+from .drop import DropFolderError
 from .grades_folder import OutputFolderError
 from .hand import SHEET_NAME, HandScoresError
 from .intake import DEFAULT_MAX_BYTES
@@ -106,8 +107,23 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--rubric", metavar="FILE", type=Path, default=None, help="rubric file (default: instructor/rubric.yaml)"
     )
+    parser.add_argument(
+        "--drop-folder",
+        action="store_true",
+        help="SUBMISSIONS_DIR is a JupyterHub drop folder: grade only files written by the hub user they are named "
+        f"for (on by default when it is the folder {paths.DROP_ENV} names)",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="print only errors")
     return parser
+
+
+def _is_the_hubs_drop_folder(folder: Path) -> bool:
+    """Whether ``folder`` is the drop folder this machine's hub hands in to (``MINUSMA_HANDIN_DROP``)."""
+    configured = os.environ.get(paths.DROP_ENV, "").strip()
+    try:
+        return bool(configured) and Path(configured).resolve() == folder.resolve()
+    except OSError:
+        return False
 
 
 def _starts_like_zip(path: Path) -> bool:
@@ -179,8 +195,9 @@ def main(argv: list[str] | None = None) -> int:
             max_bytes=args.max_bytes,
             hand_scores=args.hand_scores,
             rubric=load_rubric(args.rubric),
+            drop_folder=args.drop_folder or _is_the_hubs_drop_folder(args.submissions),
         )
-    except FolderError as exc:
+    except (FolderError, DropFolderError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except (RubricError, HandScoresError, OSError) as exc:
