@@ -104,8 +104,10 @@ JupyterLab, pandas, matplotlib and ipywidgets, which takes a minute or two;
 later it starts at once. JupyterLab opens in your browser on
 `notebooks/00_start_here.ipynb`. Stop it with Ctrl+C in the terminal window.
 
-On a course JupyterHub you do not run anything: open the folder your instructor
-gave you and start with `notebooks/00_start_here.ipynb`.
+On a course JupyterHub you do not install anything: open the link your
+instructor gave you. It puts the course in a folder `course/` in your home and
+opens `notebooks/00_start_here.ipynb`. When a new lesson is published, open the
+same link again: the lesson arrives, and your answers and notes stay as they are.
 
 ## How each lesson works
 
@@ -137,6 +139,10 @@ your name, your id and every answer, `my-work/hand-in/<your id>__<notebook>.json
 and says where it is. In JupyterLab's file browser open that folder, right-click
 the file, choose **Download**, and upload it to your course site. You can hand
 in again after changing answers: the file is replaced.
+
+On a course JupyterHub your instructor may collect hand-ins directly: then
+**Hand in** says "nothing to upload", and a copy is already in the class's
+hand-in folder, where only you and your instructors can read it.
 
 ## If something does not work
 
