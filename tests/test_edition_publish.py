@@ -6,12 +6,18 @@ merge rules are exercised on a real hub in ``tests/test_hub.py``).
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import json
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
-from minusma import edition
+from minusma import cutoff, data, edition, paths
 from minusma.__main__ import main as minusma_main
 
 
@@ -109,3 +115,99 @@ def test_command_line_publish_and_its_guards(tmp_path, capsys):
         minusma_main(["student-edition", str(out), "--through", "four"])
     with pytest.raises(SystemExit):
         minusma_main(["student-edition", str(out), "--git", "--publish"])
+
+
+# ------------------------------------------------------------------ before lesson 08: the data as on 30 June 2023
+
+
+@pytest.fixture(scope="module")
+def sealed(tmp_path_factory):
+    out = tmp_path_factory.mktemp("sealed") / "edition"
+    edition.write_edition(out, through=7)
+    return out
+
+
+def _frames_in(out: Path, moment: str | None) -> dict[str, str]:
+    """Every CSV dataset as the edition's own package loads it, as JSON text."""
+    script = (
+        "import json, sys\n"
+        "from minusma import data\n"
+        f"data.as_of({moment!r})\n"
+        "print(json.dumps({n: data.load(n).to_json(orient='split', date_format='iso') for n in data.names()}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=out,
+        env={**os.environ, "PYTHONPATH": str(out)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout)
+
+
+def test_sealed_data_load_exactly_as_the_course_shows_them_on_decision_day(sealed):
+    data.as_of("2023-06-30")
+    try:
+        shown = {n: data.load(n) for n in data.names()}
+    finally:
+        data.as_of(None)
+    expected = {n: frame.to_json(orient="split", date_format="iso") for n, frame in shown.items() if not frame.empty}
+    assert len(expected) < len(shown), "some datasets only have rows after 30 June 2023; they are left out whole"
+    assert _frames_in(sealed, "2023-06-30") == expected
+    assert _frames_in(sealed, None) == expected, "even without data.as_of, nothing later is in the files"
+
+
+def test_sealed_files_hold_no_later_row_column_or_note(sealed):
+    when = cutoff.DECISION_DAY
+    full_rows = sealed_rows = 0
+    for spec in data.schemas().values():
+        if spec.format != "csv":
+            continue
+        full_rows += len(data.load(spec.name))
+        if not (sealed / "data" / spec.file).exists():
+            continue  # a dataset only about later events
+        with open(sealed / "data" / spec.file, encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle)
+            rows, header = list(reader), reader.fieldnames
+        assert rows, f"{spec.file}: an empty file would not load"
+        sealed_rows += len(rows)
+        for column in spec.columns:
+            if column.later:
+                assert column.name not in header, f"{spec.file}: the later column {column.name} is still there"
+            elif column.hindsight and column.type == "text":
+                assert not any(cutoff.mentions_after(row[column.name], when) for row in rows), (spec.file, column.name)
+        if spec.dated_by:
+            dates = [row[spec.dated_by] for row in rows]
+            assert all(dt.date.fromisoformat(d[:10]) <= when for d in dates if d), spec.file
+    assert sealed_rows < full_rows, "the course's data run past 30 June 2023, so sealing must leave rows out"
+    described = yaml.safe_load((sealed / "data" / "datasets.yaml").read_text(encoding="utf-8"))
+    for name, entry in described["datasets"].items():
+        for note in [*(entry.get("caveats") or ()), *(entry.get("gaps_and_conflicts") or ())]:
+            assert not cutoff.mentions_after(str(note), when), (name, note)
+    assert "Range: 2023-07-01 to 2023-06-30" not in (sealed / "data" / "README.md").read_text(encoding="utf-8")
+    assert "as they stood on 30 June 2023" in (sealed / "README.md").read_text(encoding="utf-8")
+
+
+def test_an_edition_with_lesson_08_has_the_full_data(tmp_path):
+    out = tmp_path / "edition"
+    edition.write_edition(out, through=8)
+    for name in ("timeline.csv", "datasets.yaml", "README.md", "forecast_resolutions.csv"):
+        assert (out / "data" / name).read_bytes() == (paths.DATA_DIR / name).read_bytes(), name
+
+
+@pytest.mark.slow
+def test_the_sealed_editions_exercises_run_unchanged_under_nbval(sealed, tmp_path):
+    exercises = sorted(p.relative_to(sealed).as_posix() for p in (sealed / "exercises").glob("*.ipynb"))
+    assert len(exercises) == 8
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax", "--nbval-current-env"]
+        + ["--nbval-cell-timeout=300", "--rootdir", str(sealed), *exercises],
+        cwd=sealed,
+        env={**os.environ, "PYTHONPATH": str(sealed), "MINUSMA_WORK_DIR": str(tmp_path), "MPLBACKEND": "Agg"},
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+    tail = "\n".join(done.stdout.splitlines()[-30:])
+    assert done.returncode == 0 and "failed" not in tail, tail
