@@ -7,6 +7,7 @@ shows a slider, with what to do if it appears as plain text instead.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from importlib import metadata
@@ -86,6 +87,12 @@ def summary(table: pd.DataFrame | None = None) -> str:
     if bad.empty:
         return "Everything checks out: the packages are the tested versions and every dataset loads."
     names = ", ".join(bad.index)
+    if os.environ.get("JUPYTERHUB_USER"):  # on a hub, students cannot install: the admin's image must change
+        return (
+            f"Not quite: {names}. This course JupyterHub does not have the tested versions; please tell your "
+            "instructor (the hub guide, instructor/hub.md, says what to install). If a dataset fails, the message "
+            "names the file and row."
+        )
     return (
         f"Not quite: {names}. Start the course with `python course.py start`, which installs "
         "the tested versions; if a dataset fails, the message names the file and row."

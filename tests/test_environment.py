@@ -36,3 +36,11 @@ def test_widget_check_slider_updates_its_echo():
     slider.value = 8
     assert echo.value == "You chose 8."
     assert "course.py start" in help_text.value
+
+
+def test_on_a_jupyterhub_the_summary_asks_for_the_instructor_not_an_install(monkeypatch):
+    table = environment.report()
+    table.loc["pandas", "ok"] = False
+    monkeypatch.setenv("JUPYTERHUB_USER", "amina")
+    said = environment.summary(table)
+    assert "pandas" in said and "instructor" in said and "course.py start" not in said
