@@ -644,3 +644,33 @@ def test_a_session_rereads_the_scores_file_even_when_it_looks_unchanged(tmp_path
     one.record(item, level=("uncertainty", 3))
     saved = json.loads((tmp_path / "hand_scores.json").read_text(encoding="utf-8"))
     assert saved["scores"]["P-1"]["00.why_now"]["levels"] == {"attribution": 4, "perspectives": 1, "uncertainty": 3}
+
+
+# ---------------------------------------------------------------- a run killed outright leaves its staging folder
+
+
+def test_staging_folders_of_killed_runs_are_cleared_later_but_never_old_grades(tmp_path):
+    import time
+
+    from minusma.grading import grades_folder
+
+    out = tmp_path / "grades"
+    out.mkdir()
+    abandoned = out / f"{grades_folder.STAGING_PREFIX}killed"
+    (abandoned / "new").mkdir(parents=True)
+    (abandoned / "new" / "gradebook.csv").write_text("half", encoding="utf-8")
+    running = out / f"{grades_folder.STAGING_PREFIX}running"
+    running.mkdir()
+    kept_old = out / f"{grades_folder.STAGING_PREFIX}rollback"
+    (kept_old / "old").mkdir(parents=True)
+    (kept_old / "old" / "gradebook.csv").write_text("last week's grades", encoding="utf-8")
+    hour_ago = time.time() - grades_folder.ABANDONED_AFTER - 60
+    for folder in (abandoned, kept_old):
+        os.utime(folder, (hour_ago, hour_ago))
+    with grades_folder.StagedOutput(out) as staged:
+        staged.write("gradebook.csv", b"new")
+        staged.commit()
+    assert not abandoned.exists()
+    assert running.is_dir(), "a young staging folder may belong to a run still going"
+    assert (kept_old / "old" / "gradebook.csv").read_text(encoding="utf-8") == "last week's grades"
+    assert (out / "gradebook.csv").read_bytes() == b"new"

@@ -16,6 +16,11 @@ beside last run's feedback pages. Now:
 
 Only the grader's own files are touched: the instructor's files in the
 folder (``hand_scores.json``, notes, set-aside copies) stay as they are.
+
+A run killed outright (power cut, ``kill -9``) leaves its staging folder
+behind. The next run removes such a folder once it is an hour old and holds
+no old file waiting to be put back; a younger one may belong to a run still
+going, and one holding old files is kept for the instructor.
 """
 
 from __future__ import annotations
@@ -23,12 +28,32 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
 from ..files import set_aside
 
 STAGING_PREFIX = ".grading-in-progress-"
+#: A staging folder this old (seconds) belongs to no running grader: no run takes anywhere near an hour.
+ABANDONED_AFTER = 3600
+
+
+def clear_abandoned(out_dir: Path, now: float | None = None) -> list[Path]:
+    """Remove staging folders left by killed runs (see the module docstring); return those removed."""
+    now = time.time() if now is None else now
+    removed = []
+    for folder in Path(out_dir).glob(STAGING_PREFIX + "*"):
+        try:
+            if not folder.is_dir() or folder.is_symlink() or now - folder.stat().st_mtime < ABANDONED_AFTER:
+                continue
+            if any(p.is_file() for p in (folder / "old").rglob("*")):
+                continue  # old grades a failed roll-back could not put back: the instructor's to recover
+        except OSError:
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
 
 
 class OutputFolderError(OSError):
@@ -105,6 +130,7 @@ class StagedOutput:
 
     def __init__(self, out_dir: Path):
         self.out_dir = Path(out_dir)
+        clear_abandoned(self.out_dir)
         self.root = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.out_dir))
         self._new = self.root / "new"
         self._old = self.root / "old"
