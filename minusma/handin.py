@@ -205,6 +205,7 @@ class HandInButton(widgets.VBox):
         # the module's one stylesheet: a lost kernel greys this too
         super().__init__(children=[ui.stylesheet(), self._button, self._status])
         self.add_class("minusma-handin")
+        ui.mark_kernel(self)
         _buttons.setdefault(notebook, []).append(self)
         self.show_state()
 

@@ -84,7 +84,7 @@ def setup(notebook: str) -> None:
     from IPython.display import Javascript, display
 
     if get_ipython() is not None:  # in a notebook (a script or a test has no page to help)
-        display(Javascript(_BROWSER_HELP))
+        display(Javascript(_BROWSER_HELP + _ui.KERNEL_WATCH))
 
 
 def solution_copy() -> None:
@@ -221,6 +221,7 @@ class Question(widgets.VBox):
         )
         self.add_class("minusma-question")
         self.add_class("minusma-" + spec.id.replace(".", "-"))
+        _ui.mark_kernel(self)
         _built[spec.id] = self
         self._restore()
         if self.store.notice:
@@ -1111,6 +1112,7 @@ class Identity(widgets.VBox):
             layout=widgets.Layout(border="1px solid #bbb", padding="6px 10px", margin="8px 0"),
         )
         self.add_class("minusma-identity")
+        _ui.mark_kernel(self)
         if saved:
             self._status.value = f"Saved: {_esc(saved['name'])} ({_esc(saved['id'])}). Change and save again if needed."
 

@@ -7,6 +7,8 @@ Used by the question widgets (:mod:`minusma.questions`) and the hand-in button
 from __future__ import annotations
 
 import datetime as _dt
+import re
+from pathlib import Path
 
 import ipywidgets as widgets
 
@@ -26,6 +28,10 @@ _CSS = """
   content: "Not connected: the kernel restarted or stopped, so this box cannot save. Run this cell again to reconnect.";
   position: absolute; left: 8px; right: 8px; top: 8px; padding: 6px 10px; z-index: 10;
   background: #fff3cd; color: #5c3b00; border: 2px solid #8a4b00; font-weight: bold;
+}
+.minusma-question[data-minusma-lost]::after, .minusma-identity[data-minusma-lost]::after,
+.minusma-handin[data-minusma-lost]::after {
+  content: "Not connected: Python was stopped (the server or kernel was shut down, perhaps after a long idle time), so this box cannot save. Answers saved before are safe. Reload the page, then run the notebook again.";
 }
 .minusma-question .widget-text input, .minusma-question .widget-textarea textarea { max-width: 100%; }
 .minusma-question .widget-textarea textarea { font-family: inherit; font-size: 1em; line-height: 1.4; }
@@ -60,3 +66,82 @@ def local_time(stamp: str) -> str:
     except ValueError:
         return stamp
     return moment.astimezone().strftime("%H:%M:%S")
+
+
+def kernel_class() -> str | None:
+    """A CSS class naming this kernel (``minusma-kernel-<id>``), or None outside a Jupyter kernel.
+
+    Every course widget carries it, so the page's watcher (``KERNEL_WATCH``)
+    knows which kernel each box needs and can say when that kernel is gone.
+    Jupyter servers name a kernel's connection file ``kernel-<id>.json``.
+    """
+    try:
+        from ipykernel import get_connection_file
+
+        name = Path(get_connection_file()).name
+    except Exception:  # no kernel: a script or a test
+        return None
+    match = re.fullmatch(r"kernel-([0-9a-fA-F-]{8,64})\.json", name)
+    return f"minusma-kernel-{match.group(1)}" if match else None
+
+
+def mark_kernel(widget: widgets.DOMWidget) -> None:
+    """Tag a course widget with its kernel (see :func:`kernel_class`)."""
+    name = kernel_class()
+    if name:
+        widget.add_class(name)
+
+
+#: Watches, from the page, the kernels the course's boxes need. A restart is
+#: shown by ipywidgets itself (``jupyter-widgets-disconnected``); a kernel that
+#: is shut down or culled, or a server that stopped (a hub culling an idle
+#: server), is not. So every 5 seconds the page asks the Jupyter server
+#: whether each kernel still exists; after two failed answers in a row, for a
+#: kernel that was seen alive before, its boxes get the same class, and with
+#: it the stylesheet's greying and its "cannot save" notice. Nothing changes
+#: where the server has no kernels API (a kernel never seen alive is not judged).
+KERNEL_WATCH = r"""
+(function () {
+  if (window.minusmaKernelWatch) { return; }
+  window.minusmaKernelWatch = { seen: {}, failures: {}, lost: {} };
+  var state = window.minusmaKernelWatch;
+  var config = {};
+  try { config = JSON.parse(document.getElementById('jupyter-config-data').textContent); } catch (e) { config = {}; }
+  var base = (config.baseUrl || '/').replace(/\/?$/, '/');
+  var headers = config.token ? { Authorization: 'token ' + config.token } : {};
+  function kernelsOnPage() {
+    var ids = {};
+    document.querySelectorAll('[class*="minusma-kernel-"]').forEach(function (el) {
+      el.classList.forEach(function (name) {
+        if (name.indexOf('minusma-kernel-') === 0) { ids[name.slice(15)] = true; }
+      });
+    });
+    return Object.keys(ids);
+  }
+  function markLost(id) {
+    state.lost[id] = true;
+    document.querySelectorAll('.minusma-kernel-' + id).forEach(function (el) {
+      el.classList.add('jupyter-widgets-disconnected');
+      el.setAttribute('data-minusma-lost', 'kernel');
+    });
+  }
+  function ask(id) {
+    fetch(base + 'api/kernels/' + id, { headers: headers, credentials: 'same-origin', cache: 'no-store' })
+      .then(function (reply) { return reply.ok ? reply.json() : null; })
+      .catch(function () { return null; })
+      .then(function (kernel) {
+        if (kernel && kernel.id === id) { state.seen[id] = true; state.failures[id] = 0; return; }
+        if (!state.seen[id]) { return; }
+        state.failures[id] = (state.failures[id] || 0) + 1;
+        if (state.failures[id] >= 2) { markLost(id); }
+      });
+  }
+  function round() {
+    kernelsOnPage().forEach(function (id) {
+      if (state.lost[id]) { markLost(id); } else { ask(id); }
+    });
+  }
+  round();
+  setInterval(round, 5000);
+})();
+"""
