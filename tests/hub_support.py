@@ -36,6 +36,8 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -709,3 +711,94 @@ def write_measurements(path: Path, measurements: dict) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(measurements, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return path
+
+
+# ------------------------------------------------------------------ a whole class: what the test and the benchmark share
+
+
+def edition_command(*args) -> subprocess.CompletedProcess:
+    """``python -m minusma student-edition ARGS`` from the repository, as the instructor runs it."""
+    return _run([sys.executable, "-m", "minusma", "student-edition", *args], cwd=paths.REPO_ROOT, timeout=300)
+
+
+@dataclass
+class Classroom:
+    """A hub with students and an instructor, the edition served by git daemon, the link every student opens."""
+
+    hub: Hub
+    link: str
+    repo_url: str
+    students: list[str]
+    teacher: str
+    instructors: str
+    drop: Path
+    edition: Path
+    served: Path
+    venv: Path
+    work: Path
+    folder: str
+    timings: dict[str, float]
+
+    def course(self, user: str) -> Path:
+        """Where ``user``'s copy of the course is (their home's course folder)."""
+        return Path(pwd.getpwnam(user).pw_dir) / self.folder
+
+    def publish(self, through: int) -> None:
+        """Release the lessons up to ``through`` and push them to the served repository."""
+        edition_command(self.edition, "--publish", "--through", f"{through:02d}")
+        _run(["git", "-C", self.edition, "push", "-q", self.served, "main"])
+
+
+@contextlib.contextmanager
+def classroom(students: int = 3, through: int = 4, folder: str = "course"):
+    """Everything a class on a hub needs, made for one run and removed afterwards; yields a :class:`Classroom`.
+
+    Raises :class:`HubProblem` after the run if something it made could not be removed.
+    """
+    clock = time.monotonic()
+    remove_leftover_accounts()
+    venv, proxy = hub_venv(), proxy_command()
+    timings = {"install_s": round(time.monotonic() - clock, 1)}
+    accounts = Accounts()
+    work = Path(tempfile.mkdtemp(prefix="minusma-hub-"))
+    work.chmod(0o755)  # students reach the drop folder inside it
+    try:
+        instructors = accounts.add_group("instructors")
+        teacher = accounts.add_user("teacher", (instructors,))
+        names = [accounts.add_user(f"s{n}") for n in range(1, students + 1)]
+        drop = work / "drop"
+        make_drop_folder(drop, instructors)
+        edition, served = work / "edition", work / "git" / "course.git"
+        edition_command(edition, "--git", "--through", f"{through:02d}")
+        _run(["git", "clone", "-q", "--bare", edition, served])
+        with git_daemon(served.parent) as git_url, jupyterhub(work / "hub", venv, proxy, names, drop, folder) as hub:
+            repo_url = f"{git_url}/{served.name}"
+            link = _run(
+                [sys.executable, "-m", "minusma", "link", "--hub", hub.url, "--repo", repo_url, "--folder", folder],
+                cwd=paths.REPO_ROOT,
+            ).stdout.strip()
+            yield Classroom(
+                hub, link, repo_url, names, teacher, instructors, drop, edition, served, venv, work, folder, timings
+            )
+    finally:
+        made = list(accounts.created_users)
+        problems = accounts.remove()
+        shutil.rmtree(work, ignore_errors=True)
+        left = [f"/home/{name}" for name in made if Path(f"/home/{name}").exists()]
+        if problems or left:
+            raise HubProblem(f"could not remove what the run made: {problems + left}")
+
+
+def code_cell(notebook: Path, marker: str) -> str:
+    """The source of the first code cell of ``notebook`` that contains ``marker``."""
+    for cell in json.loads(Path(notebook).read_text(encoding="utf-8"))["cells"]:
+        source = "".join(cell["source"])
+        if cell["cell_type"] == "code" and marker in source:
+            return source
+    raise HubProblem(f"{Path(notebook).name} has no code cell with {marker!r}")
+
+
+def code_cells(notebook: Path) -> list[str]:
+    """Every code cell's source, in order (what Run All runs)."""
+    cells = json.loads(Path(notebook).read_text(encoding="utf-8"))["cells"]
+    return ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
