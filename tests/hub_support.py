@@ -781,10 +781,10 @@ def classroom(students: int = 3, through: int = 4, folder: str = "course"):
                 hub, link, repo_url, names, teacher, instructors, drop, edition, served, venv, work, folder, timings
             )
     finally:
-        made = list(accounts.created_users)
+        homes = [Path(pwd.getpwnam(name).pw_dir) for name in accounts.created_users]
         problems = accounts.remove()
         shutil.rmtree(work, ignore_errors=True)
-        left = [f"/home/{name}" for name in made if Path(f"/home/{name}").exists()]
+        left = [str(home) for home in homes if home.exists()]
         if problems or left:
             raise HubProblem(f"could not remove what the run made: {problems + left}")
 
