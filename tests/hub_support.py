@@ -256,6 +256,59 @@ def remove_leftover_accounts() -> list[str]:
     return removed
 
 
+#: Every run's folder (drop folder, edition, hub state) is a temporary folder with this prefix.
+WORK_PREFIX = "minusma-hub-"
+#: The processes a run starts, by the pid file it leaves in its folder, and a word their command line holds.
+RUN_PROCESSES = (("hub/hub.pid", "jupyterhub"), ("hub/proxy.pid", "configurable-http-proxy"), ("git-daemon.pid", "git"))
+
+
+def remove_leftovers() -> list[str]:
+    """What a hub test run killed before it cleaned up left behind: its processes, accounts and folder.
+
+    A run's folder records the run's own process id (``run.pid``); only folders whose run is gone are
+    touched, and only processes whose pid file is in that folder and whose command line is still theirs.
+    """
+    removed = remove_leftover_accounts()
+    for folder in Path(tempfile.gettempdir()).glob(WORK_PREFIX + "*"):
+        owner = _read_pid(folder / "run.pid")
+        if owner is None or Path(f"/proc/{owner}").exists():
+            continue
+        for pid_file, word in RUN_PROCESSES:
+            pid = _read_pid(folder / pid_file)
+            if pid is not None and _command_has(pid, word):
+                _stop_pids([pid], grace=30)  # the hub stops its proxy and services if given the time
+        _stop_pids(_services_of(folder / "hub" / "jupyterhub_config.py"))
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(str(folder))
+    return removed
+
+
+def _services_of(config: Path) -> list[int]:
+    """Hub services (the idle culler) left running by the hub ``config`` set up: they talk to its API port,
+    and their hub is gone (a live hub that reused the port is another run's, and keeps its own)."""
+    match = re.search(r"^c\.JupyterHub\.hub_port = (\d+)$", config.read_text() if config.exists() else "", re.M)
+    if not match:
+        return []
+    api = f"JUPYTERHUB_API_URL=http://127.0.0.1:{match.group(1)}/hub/api".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and api in (entry / "environ").read_bytes().split(b"\0"):
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                if not _command_has(parent, "jupyterhub"):
+                    found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def _command_has(pid: int, word: str) -> bool:
+    try:
+        return word in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return False
+
+
 def make_drop_folder(folder: Path, instructors: str) -> None:
     """The class's drop folder, as instructor/hub.md tells an admin to make it.
 
@@ -288,6 +341,7 @@ def git_daemon(base: Path):
         stdout=log,
         stderr=subprocess.STDOUT,
     )
+    (base.parent / "git-daemon.pid").write_text(f"{daemon.pid}\n")  # for remove_leftovers after a crash
     try:
         _wait_for_port(port, daemon, "git daemon", base.parent / "git-daemon.log")
         yield f"git://127.0.0.1:{port}"
@@ -512,7 +566,7 @@ def jupyterhub(state: Path, venv: Path, proxy: Path, students: list[str], drop: 
                     hub.stop_server(user)
         proxy_pid = _read_pid(state / "proxy.pid")
         _stop_child(process, grace=30)
-        if proxy_pid is not None and _is_proxy(proxy_pid, proxy):
+        if proxy_pid is not None and _command_has(proxy_pid, "configurable-http-proxy"):
             _stop_pids([proxy_pid])  # the hub stops its proxy on a clean exit; not if it was killed
         log.close()
 
@@ -522,14 +576,6 @@ def _read_pid(path: Path) -> int | None:
         return int(path.read_text().strip())
     except (OSError, ValueError):
         return None
-
-
-def _is_proxy(pid: int, proxy: Path) -> bool:
-    """Whether ``pid`` is still our proxy (a pid file can outlive its process, and pids are reused)."""
-    try:
-        return "configurable-http-proxy" in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
-    except OSError:
-        return False
 
 
 # ------------------------------------------------------------------ a student's pull, through the link
@@ -756,12 +802,13 @@ def classroom(students: int = 3, through: int = 4, folder: str = "course"):
     Raises :class:`HubProblem` after the run if something it made could not be removed.
     """
     clock = time.monotonic()
-    remove_leftover_accounts()
+    remove_leftovers()
     venv, proxy = hub_venv(), proxy_command()
     timings = {"install_s": round(time.monotonic() - clock, 1)}
     accounts = Accounts()
-    work = Path(tempfile.mkdtemp(prefix="minusma-hub-"))
+    work = Path(tempfile.mkdtemp(prefix=WORK_PREFIX))
     work.chmod(0o755)  # students reach the drop folder inside it
+    (work / "run.pid").write_text(f"{os.getpid()}\n")
     try:
         instructors = accounts.add_group("instructors")
         teacher = accounts.add_user("teacher", (instructors,))
