@@ -20,6 +20,7 @@ COMMANDS = {
     "forecasts": ("minusma.forecasts", "the class's forecasts scored: anonymised Brier ranking and calibration chart"),
     "student-edition": ("minusma.edition", "write the course as students get it: no solutions, keys or tests"),
     "handouts": ("minusma.handouts", "write a printable HTML page and PDF of every lesson and exercise"),
+    "screen": ("minusma.screens", "project the room's screen with Voila, no code shown: chair (07) or reveal (08)"),
 }
 
 
