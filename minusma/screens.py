@@ -390,7 +390,7 @@ class ChairScreen(_App):
             for o in clause.options
         )
         self.bracket_title.value = f"<p><i>{_esc(clause.question)}</i></p>"
-        self.bracket_card.value = f"<h3>The options in full</h3><ul>{options}</ul>"
+        self.bracket_card.value = f"<h2>The options in full</h2><ul>{options}</ul>"
 
     def _page_standing(self) -> list:
         summary = self.session.summary()
@@ -665,7 +665,7 @@ class RevealScreen(_App):
             parts += [
                 f"<p class='minusma-screen-outcome'>{'Yes: it happened.' if outcome else 'No: it did not happen.'}</p>",
                 f"<p>{_esc(row['what_happened'])}</p>",
-                "<table><tr><th>Brier score on this question (lower is better)</th><th></th></tr>"
+                "<table><tr><th>Brier score on this question (lower is better)</th><th>score</th></tr>"
                 f"<tr><td>the class's average forecast (the crowd)</td><td>{crowd}</td></tr>"
                 f"<tr><td>the average of the students' own scores</td><td>{students}</td></tr>"
                 f"<tr><td>always saying 50 % (no skill)</td><td>{forecasts.NO_SKILL_BRIER:.3f}</td></tr></table>",
