@@ -780,6 +780,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"the port to serve on (default {DEFAULT_PORT})")
     parser.add_argument("--no-browser", action="store_true", help="do not open a browser (the address is printed)")
     args = parser.parse_args(argv)
+    if not notebook_path(args.app).exists():  # the student edition has no instructor/ folder
+        print(
+            f"No {paths.display_path(notebook_path(args.app))} here: the room's screen is in the instructors' course."
+        )
+        return 2
     try:
         import voila  # noqa: F401
     except ImportError:

@@ -279,3 +279,9 @@ def test_each_app_notebook_is_a_title_and_one_short_cell(app):
     assert kinds == ["markdown", "code"] and notebook.cells[0].source.startswith("# ")
     code = notebook.cells[1].source
     assert len(code.splitlines()) <= 5 and "screens." in code and "=" not in code, "no setting lives in code"
+
+
+def test_the_launcher_says_so_where_there_is_no_app_notebook(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(screens.paths, "REPO_ROOT", tmp_path)  # as in the student edition: no instructor/
+    assert screens.main(["chair", "--no-browser"]) == 2
+    assert "instructors' course" in capsys.readouterr().out
