@@ -27,6 +27,13 @@ _CSS = """
   position: absolute; left: 8px; right: 8px; top: 8px; padding: 6px 10px; z-index: 10;
   background: #fff3cd; color: #5c3b00; border: 2px solid #8a4b00; font-weight: bold;
 }
+/* On the room's screen (Voila) the page is the app: a lost kernel means reloading the page, which loses nothing. */
+.minusma-screen.jupyter-widgets-disconnected > * { opacity: 0.35; pointer-events: none; }
+.minusma-screen.jupyter-widgets-disconnected::after {
+  content: "Not connected: the app stopped, so clicks are not saved. Reload the page: every vote so far is on disk.";
+  position: fixed; left: 1em; right: 1em; top: 1em; padding: 0.5em 0.8em; z-index: 30; font-size: 1.2em;
+  background: #fff3cd; color: #5c3b00; border: 3px solid #8a4b00; font-weight: bold;
+}
 .minusma-question .widget-text input, .minusma-question .widget-textarea textarea { max-width: 100%; }
 .minusma-question .widget-textarea textarea { font-family: inherit; font-size: 1em; line-height: 1.4; }
 .minusma-question .minusma-order-row button { flex: 0 0 3em; }
