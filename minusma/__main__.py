@@ -21,6 +21,7 @@ COMMANDS = {
     "student-edition": ("minusma.edition", "write the course as students get it: no solutions, keys or tests"),
     "handouts": ("minusma.handouts", "write a printable HTML page and PDF of every lesson and exercise"),
     "link": ("minusma.link", "print the one JupyterHub link (nbgitpuller) that gives each student the course"),
+    "screen": ("minusma.screens", "project the room's screen with Voila, no code shown: chair (07) or reveal (08)"),
 }
 
 

@@ -317,6 +317,22 @@ class ClassText:
             out.append("")
         return "\n".join(out).rstrip() + "\n"
 
+    def html(self) -> str:
+        """The text as HTML, numbered as in :meth:`markdown` (for the room's screen)."""
+        out = ["<p><b>The Security Council,</b></p>"]
+        number = 0
+        for line in self.lines:
+            if line.option is None:
+                words = f"<i>[{_esc(line.clause.title)}: not agreed ({_esc(line.status)}); left out of the text.]</i>"
+            else:
+                words = _esc(re.sub(r"^\d+\.\s*", "", line.option.wording))
+            if line.clause.part == "operative":
+                number += 1
+                out.append(f"<p>{number}. {words}</p>")
+            else:
+                out.append(f"<p><i>{words}</i></p>" if line.option is not None else f"<p>{words}</p>")
+        return "".join(out)
+
     def _repr_markdown_(self) -> str:
         return self.markdown()
 
@@ -972,6 +988,9 @@ class VotingPanel:
     option. Also: reopen the bracket for a new round, or settle it without a vote.
     """
 
+    #: Widths of the delegation column, of each option's column and of one button (the room's screen narrows them).
+    NAME_WIDTH, COLUMN_WIDTH, BUTTON_WIDTH = "15em", "17em", "5em"
+
     def __init__(self, session: Session, item: str | None = None):
         import ipywidgets as widgets
 
@@ -1023,19 +1042,20 @@ class VotingPanel:
             self.settle_choice.options = [o.label for o in clause.options]
             self.settle_choice.disabled = self.settle_button.disabled = False
         header = w.HBox(
-            [w.HTML("<b>delegation</b>", layout=w.Layout(width="15em"))]
-            + [w.HTML(f"<b>{_esc(label)}</b>", layout=w.Layout(width="17em")) for _, label in columns]
+            [w.HTML("<b>delegation</b>", layout=w.Layout(width=self.NAME_WIDTH))]
+            + [w.HTML(f"<b>{_esc(label)}</b>", layout=w.Layout(width=self.COLUMN_WIDTH)) for _, label in columns]
         )
         rows = [header]
         for member in self.session.members:
             name = member + (" (P5)" if member in self.session.permanent else "")
-            cells = [w.HTML(_esc(name), layout=w.Layout(width="15em"))]
+            cells = [w.HTML(_esc(name), layout=w.Layout(width=self.NAME_WIDTH))]
             for column, _label in columns:
                 toggle = w.ToggleButtons(
                     options=list(VOTE_CHOICES),
                     value=current.get(member, {}).get(column),
-                    style={"button_width": "5em"},
-                    layout=w.Layout(width="17em"),
+                    style={"button_width": self.BUTTON_WIDTH},
+                    layout=w.Layout(width=self.COLUMN_WIDTH),
+                    tooltips=[f"{name}: {choice}" for choice in VOTE_CHOICES],
                 )
                 toggle.observe(lambda change, m=member: self._changed(m, change), names="value")
                 self._toggles[(member, column)] = toggle
@@ -1079,6 +1099,10 @@ class VotingPanel:
             return
         self.session.settle(self.item, self.settle_choice.value.split(" · ", 1)[0])
         self.status.value = f"Agreed without a vote: {_esc(self.settle_choice.value)}."
+        self._build()
+
+    def refresh(self) -> None:
+        """Show the votes on file again (another notebook or laptop may have recorded some since)."""
         self._build()
 
     def click(self, member: str, column: str, choice: str) -> None:

@@ -1882,3 +1882,83 @@ def brier_ranking_chart(
     if references:
         legend(ax, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return _done(fig, source, note, show)
+
+
+def forecast_strip_chart(
+    probabilities,
+    *,
+    source,
+    outcome: bool | None = None,
+    title: str = "The class's forecasts",
+    note: str | None = None,
+    show: bool = True,
+) -> Figure | None:
+    """One question's forecasts (per cent) as a strip of dots on a 0–100 % line, their mean as a large diamond.
+
+    Dots never carry a name: the strip is made to be projected. Equal or close
+    forecasts are stacked upwards, so each one stays visible. With
+    ``outcome`` given (True: it happened), a bold mark at 100 % (or 0 %) shows
+    what happened, with a dotted line from the mean to it: the distance the
+    Brier score squares. Shows the figure (``show=False`` returns it instead).
+    """
+    values = [float(p) for p in probabilities]
+    if any(not 0 <= p <= 100 for p in values):
+        raise ValueError("probabilities are in per cent, from 0 to 100")
+    fig, ax = figure(width=10, height=3.6)
+    heights: dict[int, int] = {}
+    ys = []
+    for p in values:
+        column = int(round(p / 2.5))  # forecasts within 2.5 points share a column and stack
+        heights[column] = heights.get(column, 0) + 1
+        ys.append(heights[column])
+    ax.plot(
+        values,
+        ys,
+        linestyle="none",
+        marker="o",
+        markersize=11,
+        color=PALETTE[0],
+        markeredgecolor="white",
+        label=f"one forecast ({len(values)})",
+    )
+    top = max(ys, default=1)
+    if values:
+        mean = sum(values) / len(values)
+        ax.plot(
+            [mean],
+            [0],
+            linestyle="none",
+            marker="D",
+            markersize=16,
+            color=PALETTE[1],
+            markeredgecolor="#333333",
+            label=f"the class's average: {mean:.0f} %",
+            clip_on=False,
+        )
+    else:
+        mean = None
+        ax.text(50, 1, "no forecast to show", ha="center", va="center", fontsize=12, style="italic", color="#555555")
+    if outcome is not None:
+        where_it_ended = 100.0 if outcome else 0.0
+        ax.plot(
+            [where_it_ended],
+            [0],
+            linestyle="none",
+            marker="*",
+            markersize=24,
+            color=PALETTE[2] if outcome else PALETTE[5],
+            markeredgecolor="#333333",
+            label="what happened: " + ("yes (100 %)" if outcome else "no (0 %)"),
+            clip_on=False,
+        )
+        if mean is not None:
+            ax.plot([mean, where_it_ended], [0, 0], color="#333333", linestyle=":", marker="none", linewidth=2)
+    ax.set_xlim(-4, 104)
+    ax.set_ylim(-0.8, top + 0.8)
+    ax.set_yticks([])
+    ax.spines["left"].set_visible(False)
+    ax.grid(axis="y", visible=False)
+    ax.set_xlabel(axis_label("Forecast probability that it happens", "%"))
+    ax.set_title(title, loc="left")
+    legend(ax, loc="upper center", bbox_to_anchor=(0.5, -0.32), ncols=3)
+    return _done(fig, source, note, show)
