@@ -124,6 +124,7 @@ def hub_venv() -> Path:
     ready = venv / "minusma-ready"
     with _cache_lock(venv.name):
         if ready.exists():
+            ready.touch()  # in use: kept by _prune_venvs
             return venv
         shutil.rmtree(venv, ignore_errors=True)  # a build that was interrupted
         _run([SYSTEM_PYTHON, "-m", "venv", venv])
@@ -133,7 +134,24 @@ def hub_venv() -> Path:
         _run([venv / "bin" / "python", "-m", "pip", "check"])
         _run(["chmod", "-R", "a+rX", venv])  # every student's server runs this Python
         ready.write_text("\n".join(REQUIREMENT_FILES) + "\n")
+    _prune_venvs(keep=venv)
     return venv
+
+
+#: A hub venv for other requirement files, unused this long, is removed when a new one is built.
+UNUSED_VENV_DAYS = 7
+
+
+def _prune_venvs(keep: Path) -> None:
+    """Remove hub venvs of older requirement files that no run has used for a week (each is about 650 MB)."""
+    for venv in HUB_CACHE.glob("venv-*"):
+        ready = venv / "minusma-ready"
+        if venv == keep or not venv.is_dir() or not ready.exists():
+            continue
+        if time.time() - ready.stat().st_mtime > UNUSED_VENV_DAYS * 86400:
+            with _cache_lock(venv.name):
+                shutil.rmtree(venv, ignore_errors=True)
+            (HUB_CACHE / f"{venv.name}.lock").unlink(missing_ok=True)
 
 
 def proxy_command() -> Path:
