@@ -3,6 +3,8 @@
 A student opens ``exercises/00_start_here.ipynb``, runs it, answers one
 question of each type, restarts the kernel, reopens the notebook and runs it
 again. The answers file must hold every answer and the widgets must show them.
+Then the kernel is shut down under the open page, as an idle culler does: every
+box must grey out and say it cannot save, and a click must save nothing.
 The test also measures click-to-feedback (Check pressed -> feedback shown),
 inside the browser, and writes the figures to ``benchmarks/results/``.
 
@@ -236,8 +238,27 @@ def _check_restored(page):
     expect(_question(page, "00.consent").locator("textarea")).to_have_value(ESSAY)
 
 
+def _shut_down_under_the_page(page, lab):
+    """What a server's idle culler does: the kernel is shut down, not restarted. Every box must say it cannot save."""
+    from playwright.sync_api import expect
+
+    box = _question(page, "00.who_asked")
+    kernel = next(c for c in box.get_attribute("class").split() if c.startswith("minusma-kernel-"))[15:]
+    page.wait_for_function(
+        "id => window.minusmaKernelWatch && window.minusmaKernelWatch.seen[id]", arg=kernel, timeout=30_000
+    )
+    _get(f"{lab['url']}/api/kernels/{kernel}", lab["token"], method="DELETE")
+    expect(box).to_have_attribute("data-minusma-lost", "kernel", timeout=30_000)
+    expect(page.locator(".minusma-handin")).to_have_attribute("data-minusma-lost", "kernel")
+    notice = box.evaluate("el => getComputedStyle(el, '::after').content")
+    assert "cannot save" in notice and "Reload the page" in notice
+    box.locator("label", has_text="The UN Secretary-General").click(force=True, timeout=5_000)
+    expect(box.locator("label", has_text="The UN Secretary-General").locator("input")).not_to_be_checked()
+    _wait_saved(lab, "00.who_asked", lambda v: v == WHO, timeout=2)
+
+
 def _scenario(lab, timings):
-    """Answer every question, restart the kernel, reopen the tab, and check that all came back."""
+    """Answer every question, restart the kernel, reopen the tab, check that all came back; then shut the kernel down."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -254,6 +275,7 @@ def _scenario(lab, timings):
             page = browser.new_page(viewport={"width": 1400, "height": 1100})
             _open_and_run_all(page, lab)
             _check_restored(page)
+            _shut_down_under_the_page(page, lab)
         except Exception:
             print(f"screenshot: {browser_support.screenshot(page, 'engine-answer-restart-failure')}")
             raise
@@ -378,50 +400,6 @@ def test_a_stale_view_and_a_dead_widget_never_overwrite_an_answer(lab):
         print(f"\nbrowser scenario failed once, retrying from a fresh kernel and work folder: {first_failure!r}")
         _fresh_start(lab)
         _views_and_restart(lab)
-
-
-# ------------------------------------------------------------------ a kernel shut down or culled under an open page
-
-
-def _kernel_shut_down(lab):
-    from playwright.sync_api import expect, sync_playwright
-
-    with sync_playwright() as p:
-        browser = browser_support.launch(p)
-        page = browser.new_page(viewport={"width": 1400, "height": 1100})
-        try:
-            _open_and_run_all(page, lab)
-            _choose(page, "00.who_asked", WHO)
-            _wait_saved(lab, "00.who_asked", lambda v: v == WHO)
-            box = _question(page, "00.who_asked")
-            kernel = next(c for c in box.get_attribute("class").split() if c.startswith("minusma-kernel-"))[15:]
-            page.wait_for_function(
-                "id => window.minusmaKernelWatch && window.minusmaKernelWatch.seen[id]", arg=kernel, timeout=30_000
-            )
-            # What a server's idle culler does: the kernel is shut down through the API, not restarted.
-            _get(f"{lab['url']}/api/kernels/{kernel}", lab["token"], method="DELETE")
-            expect(box).to_have_attribute("data-minusma-lost", "kernel", timeout=30_000)
-            expect(page.locator(".minusma-handin")).to_have_attribute("data-minusma-lost", "kernel")
-            notice = box.evaluate("el => getComputedStyle(el, '::after').content")
-            assert "cannot save" in notice and "Reload the page" in notice
-            box.locator("label", has_text=UN).click(force=True, timeout=5_000)
-            expect(box.locator("label", has_text=UN).locator("input")).not_to_be_checked()
-            _wait_saved(lab, "00.who_asked", lambda v: v == WHO, timeout=2)
-        except Exception:
-            print(f"screenshot: {browser_support.screenshot(page, 'engine-kernel-shut-down-failure')}")
-            raise
-        finally:
-            browser.close()
-
-
-def test_boxes_say_they_cannot_save_once_their_kernel_is_shut_down(lab):
-    _fresh_start(lab)
-    try:
-        _kernel_shut_down(lab)
-    except Exception as first_failure:
-        print(f"\nbrowser scenario failed once, retrying from a fresh kernel and work folder: {first_failure!r}")
-        _fresh_start(lab)
-        _kernel_shut_down(lab)
 
 
 # ------------------------------------------------------------------ skip or fail, never silently
