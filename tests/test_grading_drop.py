@@ -140,3 +140,34 @@ def test_real_owners_are_read_from_the_file_system(world):
     os.chown(path, drop.pwd.getpwnam("nobody").pw_uid, -1)
     kept, _owners, problems = drop.screen(entries)
     assert kept == [] and "written by hub user nobody" in problems[0].problem
+
+
+def test_tljh_accounts_are_the_hub_user_with_their_prefix(capsys, world, owners):
+    _sol, right, _wrong, folder = world
+    put(folder, f"amina__{NB}.json", "s1", right)
+    owners[f"amina__{NB}.json"] = "jupyter-amina"  # The Littlest JupyterHub's account for hub user amina
+    put(folder, f"bakary__{NB}.json", "s2", right)
+    owners[f"bakary__{NB}.json"] = "jupyter-amina"  # amina wrote bakary's file
+    code, book, problems, _ = grade(capsys, world, "--drop-folder")
+    assert [row["student_id"] for row in book] == ["s1"]
+    assert "written by hub user jupyter-amina" in problems[0]["problem"]
+
+
+def test_kubernetes_layout_checks_the_students_own_sub_folder(capsys, world, monkeypatch):
+    _sol, right, wrong, folder = world
+    monkeypatch.setattr(drop, "owner_name", lambda _path: "jovyan")  # every pod writes as uid 1000
+    put(folder / "amina", f"amina__{NB}.json", "s1", right)
+    put(folder / "bakary", f"amina__{NB}.json", "s9", wrong)  # bakary named a file for amina
+    put(folder, f"chen__{NB}.json", "s3", right)  # not in a student's folder
+    code, book, problems, _ = grade(capsys, world, "--drop-folder", "folders")
+    assert code == 0 and [row["student_id"] for row in book] == ["s1"]
+    by_file = {row["file"]: row for row in problems}
+    assert "found in bakary's folder" in by_file[f"bakary/amina__{NB}.json"]["problem"]
+    assert by_file[f"chen__{NB}.json"]["action"].startswith("not graded")
+
+
+def test_an_unknown_layout_is_refused(capsys, world):
+    with pytest.raises(SystemExit):
+        grade(capsys, world, "--drop-folder", "everyone")
+    with pytest.raises(drop.DropFolderError, match="owners, folders"):
+        drop.screen([], "everyone")

@@ -84,15 +84,15 @@ def grade_folder(
     hand_scores: Iterable[Path] = (),
     rubric: Rubric | None = None,
     course: Course | None = None,
-    drop_folder: bool = False,
+    drop_layout: str | None = None,
 ) -> ClassGrades:
     """Grade every hand-in under ``submissions_dir`` and write the grades folder ``out_dir``; return the grades.
 
     ``hand_scores`` are filled grading sheets (``.csv``) or widget scores
     files (``.json``) to merge; later files win where two score the same
-    answer. With ``drop_folder`` the submissions folder is a JupyterHub drop
-    folder, whose files are checked against the accounts that wrote them
-    (:mod:`.drop`). Raises :class:`FolderError` or :class:`OutputFolderError` (before
+    answer. With ``drop_layout`` (``"owners"`` or ``"folders"``) the
+    submissions folder is a JupyterHub drop folder, whose files are checked
+    against the hub accounts they must come from (:mod:`.drop`). Raises :class:`FolderError` or :class:`OutputFolderError` (before
     grading) when the folders cannot be used, and :class:`.hand.HandScoresError`
     or :class:`.rubric.RubricError` when an input the instructor named cannot
     be used. Everything about the students' files is reported, not raised.
@@ -110,7 +110,7 @@ def grade_folder(
     course = course or load_course(Path(solutions_dir) if solutions_dir is not None else paths.SOLUTIONS_DIR)
     # The grades folder may sit inside the submissions folder: never read our own outputs as hand-ins.
     exclude = (out_dir,) if _inside(out_dir, submissions_dir) else ()
-    intake = read_folder(submissions_dir, max_bytes=max_bytes, exclude=exclude, drop_folder=drop_folder)
+    intake = read_folder(submissions_dir, max_bytes=max_bytes, exclude=exclude, drop_layout=drop_layout)
     intake.problems.extend(hand_problems)
     grades = grade_class(intake, course, rubric, merged, hand_label=label)
     write_outputs(grades, out_dir)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .. import paths
 from . import FolderError, grade_folder
-from .drop import DropFolderError
+from .drop import LAYOUTS, DropFolderError
 from .grades_folder import OutputFolderError
 from .hand import SHEET_NAME, HandScoresError
 from .intake import DEFAULT_MAX_BYTES
@@ -109,9 +109,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--drop-folder",
-        action="store_true",
-        help="SUBMISSIONS_DIR is a JupyterHub drop folder: grade only files written by the hub user they are named "
-        f"for (on by default when it is the folder {paths.DROP_ENV} names)",
+        nargs="?",
+        const="owners",
+        choices=LAYOUTS,
+        metavar="LAYOUT",
+        help="SUBMISSIONS_DIR is a JupyterHub drop folder: grade only files from the hub user they are named for. "
+        "'owners' (the default; one machine, TLJH): each file's owner is checked; 'folders' (Kubernetes): "
+        f"<user>/<user>__NN.json, one sub-folder per student. On by default, as 'owners', for the folder "
+        f"{paths.DROP_ENV} names",
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="print only errors")
     return parser
@@ -195,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
             max_bytes=args.max_bytes,
             hand_scores=args.hand_scores,
             rubric=load_rubric(args.rubric),
-            drop_folder=args.drop_folder or _is_the_hubs_drop_folder(args.submissions),
+            drop_layout=args.drop_folder or ("owners" if _is_the_hubs_drop_folder(args.submissions) else None),
         )
     except (FolderError, DropFolderError) as exc:
         print(f"error: {exc}", file=sys.stderr)

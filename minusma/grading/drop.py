@@ -12,6 +12,17 @@ before grading such a folder:
   copy (a hidden temporary file) is ignored;
 * one student id handed in from several hub accounts is graded and flagged,
   since only the latest of them would otherwise count.
+
+Two layouts (``instructor/hub.md``):
+
+``owners`` (one machine: a plain hub or The Littlest JupyterHub)
+    one shared folder; the file's owner must be the hub user in its name, or
+    that user's TLJH account ``jupyter-<user>``.
+``folders`` (Kubernetes: Zero to JupyterHub)
+    every server runs as the same account, so owners say nothing; instead each
+    student's server mounts only its own sub-folder, named by the hub. A file
+    must be ``<user>/<user>__<notebook>.json``: the folder (which only that
+    student can reach) must match the name.
 """
 
 from __future__ import annotations
@@ -31,6 +42,12 @@ except ImportError:  # Windows has no file owners of this kind
     pwd = None
 
 
+#: The drop folder layouts :func:`screen` knows.
+LAYOUTS = ("owners", "folders")
+#: The Littlest JupyterHub names the system account of hub user ``amina`` ``jupyter-amina``.
+TLJH_PREFIX = "jupyter-"
+
+
 class DropFolderError(RuntimeError):
     """The folder cannot be checked as a drop folder (the message says why)."""
 
@@ -44,47 +61,58 @@ def owner_name(path: Path) -> str:
         return str(uid)
 
 
-def screen(entries: list[tuple[Path, str]]) -> tuple[list[tuple[Path, str]], dict[str, str], list[Problem]]:
+def _refused(rel: str, problem: str, action: str = NOT_GRADED) -> Problem:
+    return Problem(rel, "", problem, action)
+
+
+def screen(
+    entries: list[tuple[Path, str]], layout: str = "owners"
+) -> tuple[list[tuple[Path, str]], dict[str, str], list[Problem]]:
     """Split a drop folder's files into those to grade and those refused.
 
-    Returns the entries to read, each one's owner by relative name, and the
-    problems for the rest.
+    Returns the entries to read, the hub user each one belongs to (by relative
+    name), and the problems for the rest.
     """
-    if pwd is None:
+    if layout not in LAYOUTS:
+        raise DropFolderError(f"a drop folder's layout is one of {', '.join(LAYOUTS)}, not {layout!r}")
+    if layout == "owners" and pwd is None:
         raise DropFolderError("checking a drop folder needs a Linux or macOS system (file owners)")
     kept: list[tuple[Path, str]] = []
     owners: dict[str, str] = {}
     problems: list[Problem] = []
+    expected = "<hub user>__<notebook>.json" if layout == "owners" else "<hub user>/<hub user>__<notebook>.json"
     for path, rel in entries:
-        name = Path(rel).name
-        if name.startswith("."):
-            problems.append(
-                Problem(rel, "", "an unfinished copy (a hand-in interrupted while it was written)", IGNORED)
-            )
+        parts = rel.split("/")
+        if parts[-1].startswith("."):
+            problems.append(_refused(rel, "an unfinished copy (a hand-in interrupted while it was written)", IGNORED))
             continue
-        match = DROP_NAME.match(name) if "/" not in rel else None
-        if match is None:
-            problems.append(
-                Problem(
-                    rel,
-                    "",
-                    "not a hand-in the Hand in button copied here (those are named <hub user>__<notebook>.json)",
-                    NOT_GRADED,
+        match = DROP_NAME.match(parts[-1])
+        if match is None or len(parts) != (1 if layout == "owners" else 2):
+            problems.append(_refused(rel, f"not a hand-in the Hand in button copied here (those are {expected})"))
+            continue
+        user = match.group("user")
+        if layout == "folders":
+            if parts[0] != user:
+                problems.append(
+                    _refused(
+                        rel,
+                        f"named for hub user {user} but found in {parts[0]}'s folder",
+                        f"{NOT_GRADED}; talk to both students",
+                    )
                 )
-            )
-            continue
-        owner = owner_name(path)
-        if owner != match.group("user"):
-            problems.append(
-                Problem(
-                    rel,
-                    "",
-                    f"named for hub user {match.group('user')} but written by hub user {owner}",
-                    f"{NOT_GRADED}; talk to both students",
+                continue
+        else:
+            owner = owner_name(path)
+            if owner not in (user, TLJH_PREFIX + user):
+                problems.append(
+                    _refused(
+                        rel,
+                        f"named for hub user {user} but written by hub user {owner}",
+                        f"{NOT_GRADED}; talk to both students",
+                    )
                 )
-            )
-            continue
-        owners[rel] = owner
+                continue
+        owners[rel] = user
         kept.append((path, rel))
     return kept, owners, problems
 

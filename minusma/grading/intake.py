@@ -566,26 +566,27 @@ def _read_one(path: Path, rel: str, max_bytes: int) -> tuple[Submission | None, 
 
 
 def read_folder(
-    folder: Path, max_bytes: int = DEFAULT_MAX_BYTES, exclude: tuple[Path, ...] = (), drop_folder: bool = False
+    folder: Path, max_bytes: int = DEFAULT_MAX_BYTES, exclude: tuple[Path, ...] = (), drop_layout: str | None = None
 ) -> Intake:
     """Read every file under ``folder``; keep one hand-in per student and notebook.
 
-    With ``drop_folder``, ``folder`` is a JupyterHub drop folder and each file
-    is first checked against the hub account that wrote it (:mod:`.drop`).
+    With ``drop_layout`` (``"owners"`` or ``"folders"``), ``folder`` is a
+    JupyterHub drop folder and each file is first checked against the hub
+    account it must come from (:mod:`.drop`).
     """
     all_entries = iter_files(folder, exclude)
     everything: list[Submission] = []
     problems: list[Problem] = []
     entries, owners = all_entries, {}
-    if drop_folder:
-        entries, owners, problems = drop.screen(all_entries)
+    if drop_layout:
+        entries, owners, problems = drop.screen(all_entries, drop_layout)
     for path, rel in entries:
         sub, found = _read_one(path, rel, max_bytes)
         problems.extend(found)
         if sub is not None:
             everything.append(sub)
     problems.extend(flag_implausible_times(everything))
-    if drop_folder:
+    if drop_layout:
         problems.extend(drop.shared_ids(everything, owners))
     kept, duplicates = keep_latest(everything)
     return Intake(submissions=kept, problems=problems + duplicates, files_read=len(all_entries))
