@@ -8,8 +8,9 @@ needs:
 
 * ``notebooks/`` and ``exercises/`` (with ``exercises/.checks/``, the hashed
   self-checks the question widgets use), ``data/`` and the ``minusma`` package;
-* ``course.py``, ``requirements.txt``, ``requirements-base.txt`` and ``constraints.txt`` (the runtime
-  install), and a ``pyproject.toml`` without the test and lint configuration;
+* ``course.py``, ``requirements.txt``, ``requirements-base.txt`` and ``constraints.txt`` (the
+  runtime install), ``requirements-hub.txt`` (what a JupyterHub image adds, so an admin given only
+  the edition can build one), and a ``pyproject.toml`` without the test and lint configuration;
 * ``rubric.yaml``: the rubric written answers are graded with (students see
   its criteria under each written question), moved out of ``instructor/``;
 * a student ``README.md`` and a ``.gitignore`` that keeps ``my-work/`` out of git.
@@ -47,6 +48,7 @@ STUDENT_FILES = (
     "course.py",
     "requirements.txt",
     "requirements-base.txt",
+    "requirements-hub.txt",
     "constraints.txt",
 )
 #: Folders copied whole (caches left out).
