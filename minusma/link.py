@@ -14,8 +14,9 @@ student's own edits to a notebook when the instructor's copy changes too
 from __future__ import annotations
 
 import argparse
+import re
 import sys
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from urllib.parse import urlencode, urlsplit
 
 from . import paths
@@ -39,14 +40,23 @@ def _web_address(url: str, what: str) -> str:
     return url.strip().rstrip("/")
 
 
+#: Git addresses nbgitpuller can clone from: web, git daemon, ssh, or a folder the hub's users can read.
+REPO_SCHEMES = ("https", "http", "git", "ssh", "file")
+
+
 def _repository(url: str) -> str:
-    parts = urlsplit(url.strip())
-    if parts.scheme not in {"http", "https", "git"} or not parts.netloc:
-        raise LinkError(
-            f"--repo must be the address the hub can clone the student edition from, starting with https:// "
-            f"(got {url!r}); a folder on this computer is not reachable from the hub"
-        )
-    return url.strip()
+    """The edition's address as git (and so nbgitpuller) takes it; a folder path becomes a ``file://`` address."""
+    url = url.strip()
+    if not url:
+        raise LinkError("--repo must be the address of the student edition's git repository")
+    if re.match(r"^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^/]", url):  # git@host:path, ssh's short form
+        return url
+    parts = urlsplit(url)
+    if parts.scheme in REPO_SCHEMES and (parts.netloc or parts.scheme == "file"):
+        return url
+    if parts.scheme and len(parts.scheme) > 1:  # one letter is a Windows drive, below
+        raise LinkError(f"--repo must be a git address (https://, git://, ssh:// or file://), not {url!r}")
+    return Path(url).expanduser().resolve().as_uri()
 
 
 def _relative(path: str, what: str) -> str:
@@ -97,7 +107,9 @@ def main(argv: list[str] | None = None) -> int:
         "https://github.com/example/leaving-mali-students",
     )
     parser.add_argument("--hub", required=True, help="the hub's address, e.g. https://hub.example.edu")
-    parser.add_argument("--repo", required=True, help="where the hub clones the student edition from (https://...)")
+    parser.add_argument(
+        "--repo", required=True, help="where the hub clones the student edition from (https://..., git://, or a folder)"
+    )
     parser.add_argument("--branch", default="main", help="the edition's branch (default main)")
     parser.add_argument(
         "--folder", default=DEFAULT_FOLDER, help=f"folder in each student's home (default {DEFAULT_FOLDER})"
@@ -107,10 +119,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     try:
-        print(nbgitpuller_link(args.hub, args.repo, args.branch, args.folder, args.open_path))
+        link = nbgitpuller_link(args.hub, args.repo, args.branch, args.folder, args.open_path)
+        print(link)
     except LinkError as problem:
         print(f"link: {problem}", file=sys.stderr)
         return 2
+    if "repo=file%3A" in link:
+        print(
+            "link: note: the hub pulls from a folder on its own machine; every student's account must be able to "
+            "read it (and git may ask for safe.directory). A web address is simpler.",
+            file=sys.stderr,
+        )
     if not (paths.REPO_ROOT / args.open_path).is_file():
         print(f"link: note: this course has no {args.open_path}; check the --open path.", file=sys.stderr)
     return 0

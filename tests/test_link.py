@@ -46,8 +46,8 @@ def test_folder_lesson_and_branch_survive_the_round_trip(folder, open_path, bran
         ({"hub": "hub.example.edu"}, "--hub"),
         ({"hub": "ftp://hub.example.edu"}, "--hub"),
         ({"hub": "https://hub.example.edu/?next=x"}, "query"),
-        ({"repo": "/home/me/edition"}, "--repo"),
-        ({"repo": "file:///srv/edition"}, "--repo"),
+        ({"repo": "ftp://files.example/edition"}, "--repo"),
+        ({"repo": "  "}, "--repo"),
         ({"branch": ""}, "--branch"),
         ({"branch": "my branch"}, "--branch"),
         ({"folder": "/home/student"}, "--folder"),
@@ -76,3 +76,27 @@ def test_a_path_the_course_lacks_gets_a_note(capsys):
         minusma_main(["link", "--hub", "https://h.example", "--repo", "https://g.example/r", "--open", "x.ipynb"]) == 0
     )
     assert "no x.ipynb" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "repo",
+    [
+        "git://127.0.0.1:9418/course.git",
+        "ssh://git@git.example.edu/course.git",
+        "git@github.com:dept/course.git",
+        "file:///srv/course/edition.git",
+    ],
+)
+def test_any_git_address_the_hub_can_clone_is_kept_as_it_is(repo):
+    _where, query = query_of(link.nbgitpuller_link("https://hub.example.edu", repo))
+    assert query["repo"] == repo
+
+
+def test_a_folder_becomes_a_file_address_with_a_note(tmp_path, capsys):
+    folder = tmp_path / "edition"
+    folder.mkdir()
+    assert minusma_main(["link", "--hub", "http://127.0.0.1:8000", "--repo", str(folder)]) == 0
+    captured = capsys.readouterr()
+    _where, query = query_of(captured.out.strip())
+    assert query["repo"] == folder.resolve().as_uri()
+    assert "every student's account must be able to read it" in captured.err
