@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -68,6 +69,35 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def wait_until_up(ready, process: subprocess.Popen, what: str, log: Path, timeout: float = 60, error=RuntimeError):
+    """Poll ``ready()`` until it is true; raise ``error`` with the log's tail if ``process`` exits or time runs out."""
+    deadline = time.monotonic() + timeout
+    while not ready():
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise error(f"{what} did not start:\n{Path(log).read_text(errors='replace')[-3000:]}")
+        time.sleep(0.1)
+
+
+def answers(url: str, headers: dict | None = None) -> bool:
+    """Whether ``url`` answers (any HTTP success) within 5 s."""
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=5):
+            return True
+    except OSError:
+        return False
+
+
+def stop_process(process: subprocess.Popen, grace: float = 20) -> None:
+    """Stop a process the test started, by its own handle: SIGTERM, then SIGKILL after ``grace`` seconds."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
 
 
 def api(url: str, token: str, method: str = "GET"):
@@ -123,24 +153,15 @@ def jupyterlab(base: Path, root: Path, work: Path):
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                api(f"{url}/api/status", token)
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    log_text = (base / "lab.log").read_text(errors="replace")
-                    raise RuntimeError("JupyterLab did not start:\n" + log_text) from None
-                time.sleep(0.2)
+        wait_until_up(
+            lambda: answers(f"{url}/api/status", {"Authorization": f"token {token}"}),
+            server,
+            "JupyterLab",
+            base / "lab.log",
+        )
         yield {"url": url, "token": token, "work": work, "base": base, "root": root}
     finally:
-        server.terminate()  # only the server we started, by its process handle
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
+        stop_process(server)  # only the server we started, by its process handle
         log.close()
 
 
@@ -193,6 +214,53 @@ def axe_core_script() -> tuple[Path | None, str | None]:
     if done.returncode != 0 or not script.exists():
         return None, f"npm install {AXE_CORE} failed: {done.stderr.strip()[-300:]}"
     return script, None
+
+
+#: In the page: axe-core over the whole document; each violating node, with the course widget it sits in
+#: (the ``minusma-`` classes of its closest ``ours`` ancestor; null outside the course's widgets).
+_AXE_SCAN = """async (ours) => {
+    const result = await axe.run(document, {resultTypes: ['violations']});
+    const nodes = [];
+    for (const violation of result.violations) {
+        for (const node of violation.nodes) {
+            let element = null;
+            try { element = typeof node.target[0] === 'string' ? document.querySelector(node.target[0]) : null; }
+            catch (error) { element = null; }
+            const widget = element && element.closest(ours);
+            nodes.push({rule: violation.id, impact: node.impact || violation.impact, help: violation.help,
+                        target: node.target.join(' '), html: node.html.slice(0, 160),
+                        widget: widget ? [...widget.classList].filter(c => c.startsWith('minusma-')).join(' ') : null});
+        }
+    }
+    return {version: axe.version, widgets_scanned: document.querySelectorAll(ours).length, nodes};
+}"""
+
+
+def axe_scan(page, ours: str) -> dict:
+    """axe-core (already added to ``page``) over the page, sorted into the course's widgets (``ours``) and the rest.
+
+    ``ours`` lists the violating nodes inside the course's widgets; ``page``
+    counts every violating node by "rule (impact)"; ``others``,
+    ``others_examples``, ``others_nodes`` and ``others_serious`` describe those
+    outside them (JupyterLab's or Voila's own page).
+    """
+    raw = page.evaluate(_AXE_SCAN, ours)
+    key = lambda node: f"{node['rule']} ({node['impact']})"  # noqa: E731
+    inside = [node for node in raw["nodes"] if node["widget"] is not None]
+    outside = [node for node in raw["nodes"] if node["widget"] is None]
+    examples: dict[str, list[str]] = {}
+    for node in outside:
+        examples.setdefault(key(node), []).append(node["target"])
+    return {
+        "version": raw["version"],
+        "widgets_scanned": raw["widgets_scanned"],
+        "ours": inside,
+        "page": dict(Counter(key(node) for node in raw["nodes"])),
+        "others": dict(Counter(key(node) for node in outside)),
+        "others_examples": {rule: targets[:3] for rule, targets in examples.items()},
+        "others_nodes": len(outside),
+        "others_serious": sum(node["impact"] in ("serious", "critical") for node in outside),
+    }
 
 
 def skip_or_fail(problem: str) -> None:

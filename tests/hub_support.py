@@ -46,6 +46,8 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from browser_support import answers, free_port, stop_process, wait_until_up
+
 from minusma import paths
 
 #: Every run's venvs and npm packages live here, outside the repository and outside /root.
@@ -343,12 +345,6 @@ def make_drop_folder(folder: Path, instructors: str) -> None:
 # ------------------------------------------------------------------ the student edition, served by git daemon
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextlib.contextmanager
 def git_daemon(base: Path):
     """``git daemon`` serving every repository under ``base`` at ``git://127.0.0.1:PORT/<name>``; yields the URL."""
@@ -361,33 +357,18 @@ def git_daemon(base: Path):
     )
     (base.parent / "git-daemon.pid").write_text(f"{daemon.pid}\n")  # for remove_leftovers after a crash
     try:
-        _wait_for_port(port, daemon, "git daemon", base.parent / "git-daemon.log")
+        wait_until_up(
+            lambda: _port_open(port), daemon, "git daemon", base.parent / "git-daemon.log", timeout=30, error=HubProblem
+        )
         yield f"git://127.0.0.1:{port}"
     finally:
-        _stop_child(daemon)
+        stop_process(daemon)
         log.close()
 
 
-def _wait_for_port(port: int, process: subprocess.Popen, what: str, log: Path, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise HubProblem(f"{what} did not start:\n{log.read_text(errors='replace')[-3000:]}")
-        time.sleep(0.1)
-
-
-def _stop_child(process: subprocess.Popen, grace: float = 20) -> None:
-    """Stop a process this module started, by its handle (SIGTERM, then SIGKILL)."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+def _port_open(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
 
 
 # ------------------------------------------------------------------ the hub
@@ -567,15 +548,14 @@ def jupyterhub(state: Path, venv: Path, proxy: Path, students: list[str], drop: 
     )
     hub = Hub(f"http://127.0.0.1:{port}", token, password, state, process)
     try:
-        deadline = time.monotonic() + TIMEOUT
-        while True:
-            try:
-                hub.api("")
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise HubProblem(f"JupyterHub did not start:\n{hub.log_tail()}") from None
-                time.sleep(0.3)
+        wait_until_up(
+            lambda: answers(f"{hub.url}/hub/api/", {"Authorization": f"token {token}"}),
+            process,
+            "JupyterHub",
+            state / "hub.log",
+            timeout=TIMEOUT,
+            error=HubProblem,
+        )
         yield hub
     finally:
         for user in students:  # each server through the API first, as an admin would
@@ -583,7 +563,7 @@ def jupyterhub(state: Path, venv: Path, proxy: Path, students: list[str], drop: 
                 if process.poll() is None:
                     hub.stop_server(user)
         proxy_pid = _read_pid(state / "proxy.pid")
-        _stop_child(process, grace=30)
+        stop_process(process, grace=30)
         if proxy_pid is not None and _command_has(proxy_pid, "configurable-http-proxy"):
             _stop_pids([proxy_pid])  # the hub stops its proxy on a clean exit; not if it was killed
         log.close()

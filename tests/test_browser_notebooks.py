@@ -137,35 +137,6 @@ _SHOW = """(path) => {
 
 _CLOSE = """(path) => { window.sweep[path].dispose(); delete window.sweep[path]; }"""
 
-#: In the page: axe-core over the whole notebook page, each violation sorted into ours and JupyterLab's.
-_AXE_SCAN = """async (ours) => {
-    const result = await axe.run(document, {resultTypes: ['violations']});
-    const found = {version: axe.version, ours: [], lab: {}, lab_examples: {}, lab_serious: 0, lab_nodes: 0,
-                   widgets_scanned: document.querySelectorAll(ours).length};
-    for (const violation of result.violations) {
-        for (const node of violation.nodes) {
-            const impact = node.impact || violation.impact;
-            let element = null;
-            try { element = typeof node.target[0] === 'string' ? document.querySelector(node.target[0]) : null; }
-            catch (error) { element = null; }
-            const widget = element && element.closest(ours);
-            if (widget) {
-                found.ours.push({rule: violation.id, impact, help: violation.help, target: node.target.join(' '),
-                                 html: node.html.slice(0, 160),
-                                 widget: [...widget.classList].filter(c => c.startsWith('minusma-')).join(' ')});
-            } else {
-                const key = `${violation.id} (${impact})`;
-                found.lab[key] = (found.lab[key] || 0) + 1;
-                found.lab_examples[key] = (found.lab_examples[key] || []).concat([node.target.join(' ')]).slice(0, 3);
-                found.lab_nodes += 1;
-                if (impact === 'serious' || impact === 'critical') found.lab_serious += 1;
-            }
-        }
-    }
-    return found;
-}"""
-
-
 #: Planted in the page after the real scan, inside a course widget: axe must find these and call them ours.
 _PLANT = """() => {
     const box = document.createElement('div');
@@ -178,9 +149,9 @@ _PLANT = """() => {
 def _axe_scan(page, script) -> tuple[dict, dict]:
     """(the scan of the page as the run left it, a second scan with planted faults: proof the scan can fail)."""
     page.add_script_tag(path=str(script))
-    found = page.evaluate(_AXE_SCAN, OUR_WIDGETS)
+    found = browser_support.axe_scan(page, OUR_WIDGETS)
     page.evaluate(_PLANT)
-    planted = page.evaluate(_AXE_SCAN, OUR_WIDGETS)
+    planted = browser_support.axe_scan(page, OUR_WIDGETS)
     return found, planted
 
 
@@ -349,8 +320,8 @@ def test_accessibility_of_the_course_widgets_axe_core(sweep, axe_core):
     serious = [v for v in found["ours"] if v["impact"] in ("serious", "critical")]
     print(
         f"\naxe-core {found['version']} on {A11Y_NOTEBOOK}: course widgets {len(found['ours'])} violations "
-        f"({len(serious)} serious or critical); JupyterLab's page {found['lab_nodes']} "
-        f"({found['lab_serious']} serious or critical): {found['lab']}"
+        f"({len(serious)} serious or critical); JupyterLab's page {found['others_nodes']} "
+        f"({found['others_serious']} serious or critical): {found['others']}"
     )
     assert not serious, "accessibility violations in the course's widgets: " + "; ".join(
         f"{v['rule']} ({v['impact']}) in {v['widget']}: {v['html']}" for v in serious[:8]

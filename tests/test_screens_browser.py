@@ -37,23 +37,6 @@ OUTSIDE = re.compile(r"^(?!https?://127\.0\.0\.1[:/]|data:|blob:)")
 APP = ".minusma-screen"
 
 #: In the page: axe-core over the whole page; each violation counted for the page and, if inside the app, as ours.
-_AXE = """async (ours) => {
-    const result = await axe.run(document, {resultTypes: ['violations']});
-    const found = {version: axe.version, page: {}, ours: []};
-    for (const violation of result.violations) {
-        for (const node of violation.nodes) {
-            const impact = node.impact || violation.impact;
-            const key = `${violation.id} (${impact})`;
-            found.page[key] = (found.page[key] || 0) + 1;
-            let element = null;
-            try { element = typeof node.target[0] === 'string' ? document.querySelector(node.target[0]) : null; }
-            catch (error) { element = null; }
-            if (element && element.closest(ours))
-                found.ours.push({rule: violation.id, impact, html: node.html.slice(0, 160)});
-        }
-    }
-    return found;
-}"""
 
 
 @contextlib.contextmanager
@@ -82,23 +65,12 @@ def screen_server(app: str, base: Path, work: Path):
     )
     url = f"http://127.0.0.1:{port}/"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(url + "voila/static/voila.js", timeout=5):
-                    break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("Voila did not start:\n" + log_path.read_text(errors="replace")) from None
-                time.sleep(0.1)
+        browser_support.wait_until_up(
+            lambda: browser_support.answers(url + "voila/static/voila.js"), server, "Voila", log_path
+        )
         yield {"url": url, "work": work, "started_s": round(time.monotonic() - began, 2), "log": log_path}
     finally:
-        server.terminate()  # the launcher we started, by its handle; it stops its Voila child in turn
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
+        browser_support.stop_process(server, grace=30)  # the launcher we started; it stops its Voila child
         log.close()
 
 
@@ -150,9 +122,10 @@ def _axe(page, script: Path | None, name: str) -> dict | None:
     if script is None:
         return None
     page.add_script_tag(path=str(script))
-    found = page.evaluate(_AXE, APP)
+    found = browser_support.axe_scan(page, APP)
     page.evaluate(_PLANT, APP)
-    found["planted"] = sorted({v["rule"] for v in page.evaluate(_AXE, APP)["ours"] if "data-planted" in v["html"]})
+    planted = browser_support.axe_scan(page, APP)["ours"]
+    found["planted"] = sorted({v["rule"] for v in planted if "data-planted" in v["html"]})
     page.evaluate("() => document.querySelector('.minusma-planted').remove()")
     report = browser_support.SCREENSHOTS.parent / f"axe-screen-{name}.json"
     report.parent.mkdir(parents=True, exist_ok=True)
