@@ -231,33 +231,38 @@ def files_to_copy(root: Path | None = None, through: int | None = None) -> list[
     return sorted(p for p in chosen if not _skipped(p))
 
 
-def _published_note(root: Path, through: int | None) -> str:
-    numbers = [n for n in lesson_numbers(root) if through is None or n <= through]
-    if not numbers:
-        return ""
-    if through is None or through >= max(lesson_numbers(root)):
+def published_lessons(root: Path, through: int | None) -> list[int]:
+    """The lesson numbers an edition ``--through`` that bound holds (all with None); refuses a bound that leaves none."""
+    numbers = lesson_numbers(root)
+    published = [n for n in numbers if through is None or n <= through]
+    if not published:
+        first = f"; the course's lessons are {numbers[0]:02d} and up" if numbers else ""
+        raise EditionError(f"--through {through:02d} leaves no lesson{first}")
+    return published
+
+
+def _sealed(published: list[int]) -> bool:
+    """Before lesson 08 is published, students get the data as they stood on the day of decision."""
+    return max(published) < cutoff.REVEAL_LESSON
+
+
+def _published_note(root: Path, published: list[int]) -> str:
+    if published == lesson_numbers(root):
         return "\nAll lessons are published.\n"
     return (
-        f"\nPublished so far: lessons {numbers[0]:02d}–{numbers[-1]:02d}. When your instructor publishes the next "
-        "one, open the course link again (or pull): the new lesson arrives and your answers stay.\n"
+        f"\nPublished so far: lessons {published[0]:02d}–{published[-1]:02d}. When your instructor publishes the "
+        "next one, open the course link again (or pull): the new lesson arrives and your answers stay.\n"
         + (
             f"Until lesson 08 is published, `data/` holds the data as they stood on {cutoff.DECISION_DAY:%d %B %Y}, "
             "the day of the Council's decision, so that your forecasts are not spoiled.\n"
-            if through < cutoff.REVEAL_LESSON
+            if _sealed(published)
             else ""
         )
     )
 
 
-def _check_through(root: Path, through: int | None) -> None:
-    numbers = lesson_numbers(root)
-    if through is not None and (not numbers or through < numbers[0]):
-        raise EditionError(
-            f"--through {through:02d} leaves no lesson; the course's lessons are {numbers[0]:02d} and up"
-        )
-
-
 def _write_files(out: Path, root: Path, through: int | None) -> list[Path]:
+    published = published_lessons(root, through)
     written = files_to_copy(root, through)
     for relative in written:
         _copy(root / relative, out / relative)
@@ -265,10 +270,10 @@ def _write_files(out: Path, root: Path, through: int | None) -> list[Path]:
     (out / "pyproject.toml").write_text(
         student_pyproject((root / "pyproject.toml").read_text(encoding="utf-8")), encoding="utf-8"
     )
-    (out / "README.md").write_text(README + _published_note(root, through), encoding="utf-8")
+    (out / "README.md").write_text(README + _published_note(root, published), encoding="utf-8")
     (out / ".gitignore").write_text(GITIGNORE, encoding="utf-8")
     written += [Path(RUBRIC_NAME), Path("pyproject.toml"), Path("README.md"), Path(".gitignore")]
-    if through is not None and through < cutoff.REVEAL_LESSON:
+    if _sealed(published):
         _seal(out)
     present = sorted(name for name in FORBIDDEN if (out / name).exists())
     if present:
@@ -277,7 +282,7 @@ def _write_files(out: Path, root: Path, through: int | None) -> list[Path]:
 
 
 def _seal(out: Path) -> None:
-    """Before lesson 08 is published, students get the data as they stood on the day of decision."""
+    """Write the edition's data as they stood on the day of decision (:mod:`minusma.seal`)."""
     try:
         seal.seal_data(out / "data")
     except seal.SealError as problem:
@@ -315,7 +320,7 @@ def write_edition(out: Path, root: Path | None = None, git: bool = False, throug
             "or use --publish to update an edition repository"
         )
     _check_source(out, root)
-    _check_through(root, through)
+    published_lessons(root, through)  # refuse a bound that leaves no lesson before writing anything
     out.mkdir(parents=True, exist_ok=True)
     written = _write_files(out, root, through)
     if git:
@@ -338,7 +343,7 @@ def publish(out: Path, root: Path | None = None, through: int | None = None) -> 
     if not readme.is_file() or not readme.read_text(encoding="utf-8").startswith(README.splitlines()[0]):
         raise EditionError(f"{out} does not hold a student edition of this course; --publish changes nothing there")
     _check_source(out, root)
-    _check_through(root, through)
+    published_lessons(root, through)  # refuse a bound that leaves no lesson before writing anything
     tracked = _git(out, ["ls-files", "-z"]).split("\0")
     for name in filter(None, tracked):
         (out / name).unlink(missing_ok=True)
@@ -352,8 +357,8 @@ def publish(out: Path, root: Path | None = None, through: int | None = None) -> 
 
 
 def _commit_message(root: Path, through: int | None, first: bool) -> str:
-    numbers = [n for n in lesson_numbers(root) if through is None or n <= through]
-    lessons = f"lessons {numbers[0]:02d}–{numbers[-1]:02d}"
+    published = published_lessons(root, through)
+    lessons = f"lessons {published[0]:02d}–{published[-1]:02d}"
     return f"Leaving Mali: student edition, {lessons}" if first else f"Publish {lessons}"
 
 
